@@ -1,0 +1,137 @@
+// The lesson contract, proved for every lesson: the untouched starter fails (and says what to do
+// first), the solution copied over it passes, and every known-wrong solution fails the checks
+// that name its mistake. All variants run in one child vitest run, each in a scratch copy of the
+// lesson folder under .workbook/ (same depth as lessons/, so relative imports resolve the same).
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { lessonDir, lessonFolder, ROOT, solutionDir, type Lesson } from '../lessons.ts';
+import { runChecks, type CheckResult, type RunReport } from '../runner/run-checks.ts';
+import type { CheckEvent, ErrorInfo } from '../runner/events.ts';
+import { readStarters } from './starters.ts';
+import type { WrongSolution } from './wrong-solution.ts';
+
+export const SCRATCH = join(ROOT, '.workbook');
+
+export interface Variant {
+  lesson: Lesson;
+  kind: 'starter' | 'solution' | 'wrong';
+  name: string;
+  dir: string;
+  wrong?: WrongSolution;
+}
+
+export interface VariantOutcome {
+  variant: Variant;
+  results: CheckResult[];
+  fileErrors: ErrorInfo[];
+  unhandled: ErrorInfo[];
+  /** Why the variant breaks the contract; empty when it keeps it. */
+  problems: string[];
+}
+
+export async function loadWrongSolutions(lesson: Lesson): Promise<WrongSolution[]> {
+  const file = join(ROOT, 'checks', 'wrong', `${lessonFolder(lesson)}.ts`);
+  if (!existsSync(file)) return [];
+  const module = (await import(file)) as { default: WrongSolution[] };
+  return module.default;
+}
+
+/** Writes the starter, solution and wrong-solution copies of each lesson under .workbook/. */
+export async function materialize(selected: readonly Lesson[], runId = String(process.pid)): Promise<Variant[]> {
+  const variants: Variant[] = [];
+  for (const lesson of selected) {
+    const starters = await readStarters(lesson);
+    const base = (kind: string): string => join(SCRATCH, `${lessonFolder(lesson)}--${kind}--${runId}`);
+    const copyLesson = async (dir: string): Promise<void> => {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(SCRATCH, { recursive: true });
+      await cp(lessonDir(lesson), dir, { recursive: true });
+    };
+
+    const starterDir = base('starter');
+    await copyLesson(starterDir);
+    for (const file of lesson.files) {
+      await writeFile(join(starterDir, file), starters[file] ?? '');
+    }
+    variants.push({ lesson, kind: 'starter', name: 'untouched starter', dir: starterDir });
+
+    const solutionCopy = base('solution');
+    await copyLesson(solutionCopy);
+    await cp(solutionDir(lesson), solutionCopy, { recursive: true });
+    variants.push({ lesson, kind: 'solution', name: 'reference solution', dir: solutionCopy });
+
+    for (const wrong of await loadWrongSolutions(lesson)) {
+      const dir = base(`wrong-${wrong.name}`);
+      await copyLesson(dir);
+      await cp(solutionDir(lesson), dir, { recursive: true });
+      for (const edit of wrong.edits) {
+        const path = join(dir, edit.file);
+        const text = await readFile(path, 'utf8');
+        const count = text.split(edit.find).length - 1;
+        if (count !== 1) {
+          throw new Error(`wrong solution "${wrong.name}" of ${lesson.id}: ${JSON.stringify(edit.find)} occurs ${count} times in solutions/${lessonFolder(lesson)}/${edit.file} (must be exactly once)`);
+        }
+        await writeFile(path, text.replace(edit.find, () => edit.replace));
+      }
+      variants.push({ lesson, kind: 'wrong', name: wrong.name, dir, wrong });
+    }
+  }
+  return variants;
+}
+
+export function judge(variant: Variant, report: RunReport): VariantOutcome {
+  const inside = (file: string | undefined): boolean => file !== undefined && file.startsWith(`${variant.dir}/`);
+  const results = report.results.filter((result) => inside(result.file));
+  const fileErrors = report.fileErrors.filter((entry) => inside(entry.file)).flatMap((entry) => entry.errors);
+  const unhandled = report.unhandled.filter((error) => inside(error.testPath));
+  const failed = results.filter((result) => result.state === 'failed');
+  const problems: string[] = [];
+
+  if (report.timedOut && inside(report.timedOut.file)) problems.push(`the run was stopped: "${report.timedOut.check}" never finished`);
+  if (fileErrors.length > 0) problems.push(`its check file could not be loaded: ${fileErrors[0]?.message}`);
+  switch (variant.kind) {
+    case 'solution':
+      if (results.length === 0) problems.push('no checks ran');
+      for (const result of results.filter((r) => r.state !== 'passed')) {
+        problems.push(`"${result.name}" ${result.state}: ${result.errors[0]?.message.split('\n').join(' | ') ?? ''}`);
+      }
+      for (const error of unhandled) problems.push(`an error escaped: ${error.name}: ${error.message}`);
+      break;
+    case 'starter': {
+      if (failed.length === 0) problems.push('the untouched starter passes every check');
+      const first = failed[0]?.errors[0];
+      if (first && !(first.name === 'TodoError' || /Hint: /.test(first.message))) {
+        problems.push(`its first failure does not say what to do: ${first.name}: ${first.message}`);
+      }
+      break;
+    }
+    case 'wrong': {
+      if (failed.length === 0) problems.push(`no check catches the mistake: ${variant.wrong?.mistake}`);
+      for (const expected of variant.wrong?.mustFail ?? []) {
+        if (!failed.some((result) => result.name.includes(expected))) {
+          problems.push(`the check "${expected}" should fail for this mistake but did not (failed: ${failed.map((r) => `"${r.name}"`).join(', ') || 'none'})`);
+        }
+      }
+      break;
+    }
+  }
+  return { variant, results, fileErrors, unhandled, problems };
+}
+
+export async function runContract(selected: readonly Lesson[], onEvent?: (event: CheckEvent) => void): Promise<VariantOutcome[]> {
+  const variants = await materialize(selected);
+  try {
+    const report = await runChecks({
+      paths: variants.map((variant) => variant.dir),
+      checkLimitMs: 40_000,
+      totalLimitMs: 15 * 60_000,
+      onEvent,
+    });
+    if (report.crashed) throw new Error(`the check run crashed:\n${report.crashed}`);
+    return variants.map((variant) => judge(variant, report));
+  } finally {
+    await Promise.all(variants.map((variant) => rm(variant.dir, { recursive: true, force: true })));
+  }
+}
+

@@ -1,0 +1,48 @@
+// Lesson 01 — the echo client: sends one message, prints the reply, closes cleanly.
+// Run it: npx tsx lessons/lesson-01-echo/client.ts [ws://127.0.0.1:8765]
+import { once } from 'node:events';
+import { WebSocket, type RawData } from 'ws';
+import { isMain, runClientProgram, type ClientOptions } from '../../lib/program.ts';
+
+export const MESSAGE = 'Hello WebSocket!';
+
+export async function runClient(url: string, { out = process.stdout }: ClientOptions = {}): Promise<void> {
+  const ws = new WebSocket(url);
+  try {
+    // once() also rejects if the socket emits 'error' first, e.g. when nothing listens at `url`.
+    await once(ws, 'open');
+    // Start listening before sending, so the reply cannot slip past us.
+    const reply = nextMessage(ws);
+    ws.send(MESSAGE);
+    out.write(`Received: ${await reply}\n`);
+  } finally {
+    await closeCleanly(ws);
+  }
+}
+
+/** Resolves with the next text message; rejects if the connection ends or fails first. */
+function nextMessage(ws: WebSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: RawData): void => { cleanup(); resolve(data.toString()); };
+    const onClose = (code: number): void => { cleanup(); reject(new Error(`connection closed (code ${code}) before a reply arrived`)); };
+    const onError = (error: Error): void => { cleanup(); reject(error); };
+    const cleanup = (): void => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      ws.off('error', onError);
+    };
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+  });
+}
+
+/** The closing handshake: send a close frame (1000 = normal) and wait until the server answers it. */
+async function closeCleanly(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  const closed = once(ws, 'close');
+  ws.close(1000, 'done');
+  await closed;
+}
+
+if (isMain(import.meta.url)) await runClientProgram('Echo client', runClient);

@@ -1,0 +1,14 @@
+// `npm test`: the project's own tests (harness, runner, contract, book, benches).
+// Lessons' *.check.ts files are not run directly here: the contract test runs them against each
+// lesson's starter, solution and known-wrong solutions.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['checks/**/*.test.ts', 'lib/**/*.test.ts', 'book/**/*.test.ts', 'bench/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 20 * 60_000,
+    pool: 'forks',
+    watch: false,
+  },
+});

@@ -422,7 +422,7 @@ function learnerError(context: string, error: unknown): Error {
     todoFailure.stack = `${todoFailure.name}: ${todoFailure.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
     return todoFailure;
   }
-  const wrapped = new CheckFailure(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}`);
+  const wrapped = new CheckFailure(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}\nHint: the first line below that points into your file is where it happened.`);
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
 }

@@ -1,0 +1,153 @@
+// The harness's own tests: it must record everything, bound every wait, explain failures in
+// plain words, notice crashes in code under test, and leave nothing open.
+import { createServer as createTcpServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { CheckFailure, Harness } from './harness.ts';
+
+let harness: Harness;
+afterEach(async () => {
+  await harness?.dispose();
+});
+
+function echoServer({ host, port }: { host?: string; port?: number }): WebSocketServer {
+  const wss = new WebSocketServer({ host, port });
+  wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`Echo: ${data.toString()}`)));
+  return wss;
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<CheckFailure> {
+  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(CheckFailure);
+  return error as CheckFailure;
+}
+
+async function isListening(port: number): Promise<boolean> {
+  const probe = createTcpServer();
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
+
+describe('Harness', () => {
+  it('serves on 127.0.0.1 with an OS-chosen port and exchanges messages', async () => {
+    harness = new Harness();
+    const server = await harness.serve(echoServer);
+    expect(server.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.port).toBeGreaterThan(0);
+    const client = await harness.connect(server.url);
+    client.send('hi');
+    expect(await client.nextText()).toBe('Echo: hi');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('records messages that arrive before anyone waits for them', async () => {
+    harness = new Harness();
+    const peer = await harness.peer();
+    peer.wss.on('connection', (socket) => {
+      for (let i = 0; i < 50; i += 1) socket.send(`m${i}`);
+    });
+    const client = await harness.connect(peer.url);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await client.texts(50)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+  });
+
+  it('bounds a wait and explains what it waited for', async () => {
+    harness = new Harness();
+    const peer = await harness.peer();
+    const client = await harness.connect(peer.url);
+    const started = performance.now();
+    const failure = await failureOf(client.next({ within: 200, waitingFor: 'the greeting', hint: 'say hello' }));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(failure.message).toContain('Expected the greeting on the test client within 200 ms');
+    expect(failure.message).toContain('Got nothing arrived');
+    expect(failure.message).toContain('Hint: say hello');
+  });
+
+  it('fails a wait at once when the connection closes first, naming the code', async () => {
+    harness = new Harness();
+    const peer = await harness.peer();
+    peer.wss.on('connection', (socket) => socket.close(1011, 'oops'));
+    const client = await harness.connect(peer.url);
+    const started = performance.now();
+    const failure = await failureOf(client.next({ within: 2500 }));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(failure.message).toContain('code 1011');
+    expect(failure.message).toContain('"oops"');
+  });
+
+  it('turns an error thrown in a server handler into a failed wait, without waiting for the timeout', async () => {
+    harness = new Harness();
+    const server = await harness.serve(({ host, port }) => {
+      const wss = new WebSocketServer({ host, port });
+      wss.on('connection', (socket) => socket.on('message', () => {
+        throw new TypeError('handler exploded');
+      }));
+      return wss;
+    });
+    const client = await harness.connect(server.url);
+    // vitest counts the uncaught error too; swallow it here, as the harness's own listener handles it.
+    const swallow = (): void => {};
+    process.prependListener('uncaughtException', swallow);
+    try {
+      client.send('boom');
+      const started = performance.now();
+      const failure = await failureOf(client.next({ within: 2500 }));
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(failure.message).toContain('TypeError: handler exploded');
+      expect(failure.message).toContain('a real program would crash here');
+    } finally {
+      process.off('uncaughtException', swallow);
+    }
+  });
+
+  it('says a starter todo is the next step, not a crash', async () => {
+    harness = new Harness();
+    const { todo } = await import('../lib/todo.ts');
+    const failure = await failureOf(harness.serve(() => todo('server.ts: do the thing')));
+    expect(failure.message).toContain('Got a starter TODO: server.ts: do the thing');
+  });
+
+  it('closes every server and client it opened', async () => {
+    harness = new Harness();
+    const server = await harness.serve(echoServer);
+    const client = await harness.connect(server.url);
+    await harness.dispose();
+    await client.waitClosed({ within: 1000 });
+    expect(await isListening(server.port)).toBe(false);
+  });
+
+  it('captures what a client prints and waits for text', async () => {
+    harness = new Harness();
+    const out = harness.output();
+    setTimeout(() => out.write('Receiving stream:\n'), 20);
+    setTimeout(() => out.write('春眠不觉晓，'), 40);
+    await out.waitFor('春眠', { within: 1000 });
+    expect(out.text).toBe('Receiving stream:\n春眠不觉晓，');
+    expect(out.writes).toHaveLength(2);
+    const failure = await failureOf(out.waitFor('never', { within: 100 }));
+    expect(failure.message).toContain('it printed "Receiving stream:\\n春眠不觉晓，"');
+  });
+
+  it('hands out peer connections in order and reports a client that never connects', async () => {
+    harness = new Harness();
+    const peer = await harness.peer();
+    await harness.connect(peer.url, { label: 'first' });
+    await harness.connect(peer.url, { label: 'second' });
+    const first = await peer.nextConnection();
+    const second = await peer.nextConnection();
+    expect(first).not.toBe(second);
+    const failure = await failureOf(peer.nextConnection({ within: 100 }));
+    expect(failure.message).toContain('no connection arrived');
+  });
+
+  it('explains a connection refused', async () => {
+    harness = new Harness();
+    const server = await harness.serve(echoServer);
+    await harness.dispose();
+    harness = new Harness();
+    const failure = await failureOf(harness.connect(server.url));
+    expect(failure.message).toContain('ECONNREFUSED');
+  });
+});

@@ -1,0 +1,62 @@
+// Any standard WebSocket client must be able to talk to a lesson's server. These run the seed's
+// own Python `websockets` clients (checks/interop/<lesson>.py, Debian's python3-websockets)
+// against the reference solutions' servers. CI installs the package; elsewhere, a missing
+// package is reported plainly and the test is skipped, never counted as a pass.
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebSocketServer } from 'ws';
+import { findLesson, ROOT, solutionDir } from './lessons.ts';
+import type { ServerFactory } from '../lib/program.ts';
+
+const PYTHON = '/usr/bin/python3';
+
+function pythonWebsockets(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import websockets'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const available = pythonWebsockets();
+if (!available) {
+  const message = 'Interop tests NOT run: Debian\'s python3-websockets is not installed (apt-get install python3-websockets).';
+  if (process.env.CI) throw new Error(message);
+  console.warn(message);
+}
+
+/** Lesson → server options and the exact output of its Python client. */
+const cases: { lesson: string; options?: Record<string, unknown>; stdout: string }[] = [
+  { lesson: 'lesson-01', stdout: 'Received: Echo: Hello WebSocket!\nReceived: Echo: 你好，世界 👋🏽\nReceived: Echo: ' },
+];
+
+let running: WebSocketServer | undefined;
+afterEach(async () => {
+  if (!running) return;
+  for (const client of running.clients) client.terminate();
+  await new Promise((resolve) => running?.close(resolve));
+  running = undefined;
+});
+
+describe.runIf(available)('the seed\'s Python clients against the solutions', () => {
+  it.each(cases)('$lesson', async ({ lesson: id, options, stdout }) => {
+    const lesson = findLesson(id);
+    if (!lesson) throw new Error(`no ${id}`);
+    const script = join(ROOT, 'checks', 'interop', `${id}-${lesson.slug}.py`);
+    expect(existsSync(script), script).toBe(true);
+    const { createServer } = (await import(pathToFileURL(join(solutionDir(lesson), 'server.ts')).href)) as { createServer: ServerFactory };
+    const wss = createServer({ ...options, host: '127.0.0.1', port: 0, log: () => {} });
+    running = wss;
+    await new Promise((resolve, reject) => { wss.once('listening', resolve); wss.once('error', reject); });
+    const { port } = wss.address() as { port: number };
+    const result = await execa(PYTHON, [script, `ws://127.0.0.1:${port}`], { reject: false, timeout: 20_000, env: { PYTHONIOENCODING: 'utf-8' } });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(stdout);
+    expect(result.exitCode).toBe(0);
+  });
+});

@@ -11,7 +11,9 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
   try {
     // once() also rejects if the socket emits 'error' first, e.g. when nothing listens at `url`.
     await once(ws, 'open');
-    // Start listening before sending, so the reply cannot slip past us.
+    // Start listening before sending, so the reply cannot slip past us. Attaching it after the
+    // await is safe only because an echo server never speaks first; lesson 04 shows the server
+    // that does, and why its listener must go on before the first await.
     const reply = nextMessage(ws);
     ws.send(MESSAGE);
     out.write(`Received: ${await reply}\n`);

@@ -1,0 +1,120 @@
+// Lesson 05 — the live translation client: sends a sentence, redraws one terminal line with `\r`
+// as the translated words arrive, and finishes on the server's `done` message (not on close).
+// Run it: npx tsx lessons/lesson-05-live-translation/client.ts [ws://127.0.0.1:8765] ["your sentence"]
+import { once } from 'node:events';
+import { WebSocket, type RawData } from 'ws';
+import { isMain, runClientProgram, type ClientOptions } from '../../lib/program.ts';
+import type { ServerFrame } from './server.ts';
+
+export const SENTENCE = 'Hello world this is a test';
+
+export interface TranslationClientOptions extends ClientOptions {
+  /** The English sentence to translate. */
+  text?: string;
+}
+
+/** The server broke the protocol: we close with 1002 instead of 1000. */
+class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+export async function runClient(url: string, { out = process.stdout, text = SENTENCE }: TranslationClientOptions = {}): Promise<void> {
+  const ws = new WebSocket(url);
+  let closeCode = 1000;
+  try {
+    await once(ws, 'open');
+    // Listen before sending, so not even a very fast first chunk can slip past.
+    // Our first message on this connection is request 1 (the server numbers requests in order).
+    const translation = receiveTranslation(ws, 1, (partial) => out.write(`\r${partial}`));
+    ws.send(text);
+    out.write('Translating:\n');
+    await translation;
+    out.write('\nTranslation complete!\n');
+  } catch (error) {
+    if (error instanceof ProtocolError) closeCode = 1002;
+    throw error;
+  } finally {
+    await closeCleanly(ws, closeCode);
+  }
+}
+
+// #region receive
+/**
+ * Collects request `id`'s chunks, calling `redraw` with the translation so far after each one.
+ * Resolves with the whole translation on `done`: the explicit end of the stream. Rejects if the
+ * server refuses or cancels the request, or if the connection ends first: the seed's client
+ * waited for a close that never came; this one can neither hang nor mistake a drop for success.
+ */
+function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const words: string[] = [];
+    const onMessage = (data: RawData, isBinary: boolean): void => {
+      const frame = parseFrame(data, isBinary);
+      if (!frame) return finish(new ProtocolError(`the server sent a frame this client does not understand: ${data.toString().slice(0, 100)}`));
+      if (frame.id !== id) return; // belongs to another request: not ours to show
+      switch (frame.type) {
+        case 'chunk':
+          words.push(frame.text);
+          redraw(words.join(' '));
+          return;
+        case 'done':
+          return finish(undefined, words.join(' '));
+        case 'cancelled':
+          return finish(new Error('the server cancelled the translation'));
+        case 'error':
+          return finish(new Error(`the server refused the sentence (${frame.reason}): ${frame.message}`));
+      }
+    };
+    const onClose = (code: number): void => finish(new Error(`the connection closed (code ${code}) before the translation was complete`));
+    const onError = (error: Error): void => finish(error);
+    const finish = (error: Error | undefined, translation = ''): void => {
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      ws.off('error', onError);
+      if (error) reject(error);
+      else resolve(translation);
+    };
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+  });
+}
+// #endregion
+
+/** Parses one server frame; undefined if it is not a frame of the protocol. */
+function parseFrame(data: RawData, isBinary: boolean): ServerFrame | undefined {
+  if (isBinary) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(data.toString());
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const frame = value as Record<string, unknown>;
+  if (typeof frame.id !== 'number') return undefined;
+  switch (frame.type) {
+    case 'chunk':
+      return typeof frame.text === 'string' && typeof frame.index === 'number' ? (frame as ServerFrame) : undefined;
+    case 'done':
+    case 'cancelled':
+      return frame as ServerFrame;
+    case 'error':
+      return typeof frame.message === 'string' ? (frame as ServerFrame) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The closing handshake: send a close frame and wait until the server answers it. */
+async function closeCleanly(ws: WebSocket, code: number): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return;
+  const closed = once(ws, 'close');
+  if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1000 ? 'done' : 'protocol error');
+  await closed;
+}
+
+if (isMain(import.meta.url)) {
+  // An optional second argument replaces the sentence: client.ts ws://127.0.0.1:8765 "Hello big world"
+  await runClientProgram('Translation client', (url, options) => runClient(url, { ...options, text: process.argv[3] }));
+}

@@ -12,6 +12,7 @@ export default defineConfig({
     teardownTimeout: 5_000,
     pool: 'forks',
     reporters: ['./checks/runner/reporter.ts'],
+    setupFiles: ['./checks/runner/variant-setup.ts'],
     watch: false,
   },
 });

@@ -29,9 +29,10 @@ if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
 let broken = 0;
 for (const outcome of outcomes) {
   const { variant, results, problems } = outcome;
-  const failed = results.filter((result) => result.state === 'failed').length;
+  const count = (state: string): number => results.filter((result) => result.state === state).length;
   const mark = problems.length === 0 ? pc.green('✓') : pc.red('✗');
-  console.log(`${mark} ${variant.lesson.id} ${variant.kind.padEnd(8)} ${variant.name.padEnd(44)} ${results.length - failed}/${results.length} checks pass`);
+  const skipped = count('skipped') > 0 ? pc.dim(`, ${count('skipped')} not run`) : '';
+  console.log(`${mark} ${variant.lesson.id} ${variant.kind.padEnd(8)} ${variant.name.padEnd(44)} ${count('passed')} pass, ${count('failed')} fail${skipped}`);
   for (const problem of problems) console.log(pc.red(`    ${problem}`));
   if (problems.length > 0) broken += 1;
 }

@@ -74,6 +74,7 @@ export async function materialize(selected: readonly Lesson[], runId = String(pr
         }
         await writeFile(path, text.replace(edit.find, () => edit.replace));
       }
+      await writeFile(join(dir, '.variant.json'), JSON.stringify({ only: wrong.mustFail }));
       variants.push({ lesson, kind: 'wrong', name: wrong.name, dir, wrong });
     }
   }
@@ -107,6 +108,7 @@ export function judge(variant: Variant, report: RunReport): VariantOutcome {
       break;
     }
     case 'wrong': {
+      if ((variant.wrong?.mustFail.length ?? 0) === 0) problems.push('it names no check that must catch it (mustFail is empty)');
       if (failed.length === 0) problems.push(`no check catches the mistake: ${variant.wrong?.mistake}`);
       for (const expected of variant.wrong?.mustFail ?? []) {
         if (!failed.some((result) => result.name.includes(expected))) {
@@ -126,10 +128,20 @@ export async function runContract(selected: readonly Lesson[], onEvent?: (event:
       paths: variants.map((variant) => variant.dir),
       checkLimitMs: 40_000,
       totalLimitMs: 15 * 60_000,
+      // Most of a contract run is waiting (wrong solutions time out), not computing: overlap it.
+      maxWorkers: 4,
       onEvent,
     });
     if (report.crashed) throw new Error(`the check run crashed:\n${report.crashed}`);
-    return variants.map((variant) => judge(variant, report));
+    const outcomes = variants.map((variant) => judge(variant, report));
+    // A wrong solution's failures mean something only if the same checks pass the solution.
+    for (const outcome of outcomes) {
+      const solution = outcomes.find((o) => o.variant.lesson === outcome.variant.lesson && o.variant.kind === 'solution');
+      if (outcome.variant.kind !== 'solution' && solution && solution.problems.length > 0) {
+        outcome.problems.push('not judged: the reference solution fails the same checks');
+      }
+    }
+    return outcomes;
   } finally {
     await Promise.all(variants.map((variant) => rm(variant.dir, { recursive: true, force: true })));
   }

@@ -33,6 +33,8 @@ if (!available) {
 /** Lesson → server options and the exact output of its Python client. */
 const cases: { lesson: string; options?: Record<string, unknown>; stdout: string }[] = [
   { lesson: 'lesson-01', stdout: 'Received: Echo: Hello WebSocket!\nReceived: Echo: 你好，世界 👋🏽\nReceived: Echo: ' },
+  { lesson: 'lesson-02', stdout: 'Server replied: Server reply: Message 1\nServer replied: Server reply: Message 2\nServer replied: Server reply: Message 3' },
+  { lesson: 'lesson-03', options: { delayMs: 20 }, stdout: 'Receiving stream:\n春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。' },
   { lesson: 'lesson-05', options: { delayMs: 10 }, stdout: '你好 世界 这 是 一个 测试\n这 是 一个 WebSocket\nTranslation complete!' },
   { lesson: 'lesson-06', stdout: "subprotocol: workbook.v1\npy-1 {'sum': 5}\nerror bad_json None\nbinary_not_supported\npy-2" },
   { lesson: 'lesson-07', options: { heartbeatMs: 150 }, stdout: 'Welcome, peer #1\nEcho: still here' },

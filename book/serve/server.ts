@@ -1,0 +1,310 @@
+// `npm run book -- --serve`: serves the built book on 127.0.0.1 only, rebuilds it when a lesson
+// changes, and runs the live demos. A demo runs the lesson's own server and client in a child
+// process (book/serve/play-child.ts) with a time limit, so a learner's hanging code cannot wedge
+// this server; the page asks for it over a WebSocket whose Origin and Host are checked.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { lessons, ROOT } from '../../checks/lessons.ts';
+import type { ChildMessage } from './protocol.ts';
+import { CHANNEL_FD } from './protocol.ts';
+import { clearIncludeCache } from '../src/markdown.ts';
+import { buildBook, type BuildResult } from '../src/site.ts';
+import { THEME_SCRIPT_SOURCE } from '../src/templates.ts';
+
+export interface ServeOptions {
+  outDir: string;
+  /** 0 lets the system choose (the tests do). */
+  port?: number;
+  /** Rebuild when lessons, solutions or the book's assets change. */
+  watch?: boolean;
+  onRebuild?: (result: BuildResult) => void;
+  log?: (line: string) => void;
+  /** Time limit of one demo run. */
+  demoLimitMs?: number;
+}
+
+export interface BookServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const PLAY_CHILD = join(HERE, 'play-child.ts');
+const ECHO_CHILD = join(HERE, 'echo-child.ts');
+// The tsx loader, so the children run the lessons' TypeScript as `npx tsx` would.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** At most this many demo processes at once, across all pages. */
+const MAX_CHILDREN = 4;
+/** Transcript bytes forwarded per run: a learner's runaway loop must not flood the page. */
+const MAX_RUN_BYTES = 512 * 1024;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif', '.webp': 'image/webp', '.txt': 'text/plain; charset=utf-8',
+};
+
+export async function serveBook(options: ServeOptions): Promise<BookServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const outDir = resolve(options.outDir);
+  const children = new Set<ChildProcess>();
+  let port = 0;
+
+  const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = (): Set<string> => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const themeHash = createHash('sha256').update(THEME_SCRIPT_SOURCE).digest('base64');
+  const csp = [
+    "default-src 'self'",
+    `script-src 'self' 'sha256-${themeHash}'`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    // The page talks to the book server and, on lesson 01, to the echo server on another loopback port.
+    `connect-src 'self' ws://127.0.0.1:* ws://localhost:*`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+  const http = createServer((req, res) => {
+    if (!allowedHosts().has(req.headers.host ?? '')) return plain(res, 421, 'This server answers only to 127.0.0.1 and localhost.');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/__book/info') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ demos: true, lessons: lessons.map((l) => l.id) }));
+      return;
+    }
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return plain(res, 400, 'Bad path');
+    }
+    if (path.endsWith('/')) path += 'index.html';
+    const file = normalize(join(outDir, path));
+    if (!file.startsWith(outDir + sep) || !existsSync(file) || !statSync(file).isFile()) return plain(res, 404, 'Not found');
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': csp,
+      'referrer-policy': 'no-referrer',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    // Only pages of this book may start demos: a web page elsewhere (or a DNS-rebinding attack)
+    // cannot, because the browser sends its real Origin and Host.
+    if (path !== '/__book/demo' || !allowedHosts().has(req.headers.host ?? '') || !allowedOrigins().has(req.headers.origin ?? '')) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => demoSession(ws));
+  });
+
+  function spawnChild(script: string, args: string[]): ChildProcess | undefined {
+    if (children.size >= MAX_CHILDREN) return undefined;
+    const child = spawn(process.execPath, ['--import', TSX, script, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      detached: process.platform !== 'win32',
+    });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    child.once('error', () => children.delete(child));
+    return child;
+  }
+
+  function kill(child: ChildProcess | undefined): void {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      // The child leads its own process group: end it and anything it started.
+      if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+
+  /** Reads the child's fd-3 messages, and its stray stdout/stderr lines as notes. */
+  function listen(child: ChildProcess, onMessage: (message: ChildMessage) => void, onStray: (line: string) => void): void {
+    const lines = (stream: NodeJS.ReadableStream | null | undefined, each: (line: string) => void): void => {
+      if (!stream) return;
+      let buffer = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffer += chunk;
+        let at: number;
+        while ((at = buffer.indexOf('\n')) >= 0) {
+          each(buffer.slice(0, at));
+          buffer = buffer.slice(at + 1);
+        }
+        if (buffer.length > 64 * 1024) {
+          each(buffer);
+          buffer = '';
+        }
+      });
+      stream.on('error', () => undefined);
+    };
+    lines(child.stdio[CHANNEL_FD] as NodeJS.ReadableStream | null, (line) => {
+      try {
+        onMessage(JSON.parse(line) as ChildMessage);
+      } catch {
+        onStray(line);
+      }
+    });
+    lines(child.stdout, onStray);
+    lines(child.stderr, onStray);
+  }
+
+  function demoSession(ws: WebSocket): void {
+    let run: ChildProcess | undefined;
+    let echo: ChildProcess | undefined;
+    const send = (message: object): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    };
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      kill(run);
+      kill(echo);
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      let message: { type?: unknown; lesson?: unknown; variant?: unknown };
+      try {
+        message = isBinary ? {} : (JSON.parse(data.toString()) as typeof message);
+      } catch {
+        message = {};
+      }
+      const variant = message.variant === 'solution' ? 'solution' : message.variant === 'learner' ? 'learner' : undefined;
+      if (message.type === 'run') {
+        // Only the lessons in the list, by id: the page cannot name a path.
+        const lesson = lessons.find((l) => l.id === message.lesson);
+        if (!lesson || !variant) return send({ type: 'error', message: 'Unknown lesson or variant.' });
+        if (run) return send({ type: 'error', message: 'A demo is already running on this page.' });
+        const child = spawnChild(PLAY_CHILD, [lesson.id, variant, String(options.demoLimitMs ?? 20_000)]);
+        if (!child) return send({ type: 'error', message: 'Too many demos are running; try again in a moment.' });
+        run = child;
+        let ended = false;
+        let bytes = 0;
+        const end = (ok: boolean, text: string): void => {
+          if (ended) return;
+          ended = true;
+          send({ type: 'end', ok, message: text });
+        };
+        const forward = (event: { type: string; text?: string; side?: string; at?: number }): void => {
+          bytes += event.text?.length ?? 0;
+          if (bytes > MAX_RUN_BYTES || ws.bufferedAmount > 1024 * 1024) {
+            end(false, 'stopped: the demo printed too much');
+            kill(child);
+            return;
+          }
+          send(event);
+        };
+        const limit = setTimeout(() => {
+          end(false, `stopped after ${Math.round((options.demoLimitMs ?? 20_000) / 1000)} s`);
+          kill(child);
+        }, (options.demoLimitMs ?? 20_000) + 5000);
+        listen(child, (m) => {
+          if (m.type === 'event') forward({ type: 'event', side: m.side, text: m.text, at: m.at });
+          else if (m.type === 'end') end(m.ok, m.message);
+        }, (line) => forward({ type: 'event', side: 'note', text: `${line}\n`, at: -1 }));
+        child.once('exit', (code, signal) => {
+          clearTimeout(limit);
+          if (run === child) run = undefined;
+          end(false, signal ? 'stopped' : `the demo process exited with code ${code}`);
+        });
+        send({ type: 'started', lesson: lesson.id, variant });
+        log(`demo: ${lesson.id} (${variant})`);
+      } else if (message.type === 'stop') {
+        kill(run);
+      } else if (message.type === 'echo-start') {
+        if (!variant) return send({ type: 'error', message: 'Unknown variant.' });
+        if (echo) return send({ type: 'error', message: 'The echo server is already running.' });
+        const child = spawnChild(ECHO_CHILD, [variant, String(10 * 60_000)]);
+        if (!child) return send({ type: 'echo-ended', message: 'Too many demos are running; try again in a moment.' });
+        echo = child;
+        let said = false;
+        listen(child, (m) => {
+          if (m.type === 'ready') send({ type: 'echo-ready', url: m.url });
+          else if (m.type === 'log') send({ type: 'echo-log', text: m.text });
+          else if (m.type === 'crash') {
+            said = true;
+            send({ type: 'echo-ended', message: m.message });
+          }
+        }, (line) => send({ type: 'echo-log', text: line }));
+        child.once('exit', () => {
+          if (echo === child) echo = undefined;
+          if (!said) send({ type: 'echo-ended', message: 'The server stopped.' });
+        });
+      } else if (message.type === 'echo-stop') {
+        kill(echo);
+      } else {
+        send({ type: 'error', message: 'Unknown request.' });
+      }
+    });
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 4173, '127.0.0.1', () => resolveListen());
+  });
+  const address = http.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/`;
+
+  let watcher: { close(): Promise<void> } | undefined;
+  if (options.watch) {
+    const { watch } = await import('chokidar');
+    let timer: NodeJS.Timeout | undefined;
+    const w = watch([join(ROOT, 'lessons'), join(ROOT, 'solutions'), join(ROOT, 'book', 'assets')], {
+      ignoreInitial: true,
+      ignored: (path: string) => /[\\/](node_modules|\.workbook|\.git)([\\/]|$)/.test(path),
+    });
+    w.on('all', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        clearIncludeCache();
+        try {
+          const result = buildBook({ outDir });
+          log(`rebuilt after a change (${Math.round(result.ms)} ms)`);
+          options.onRebuild?.(result);
+        } catch (error) {
+          log(`rebuild failed: ${(error as Error).message}`);
+        }
+      }, 150);
+    });
+    w.on('error', () => undefined);
+    watcher = w;
+  }
+
+  log(`The book is served at ${url}  (live demos on; 127.0.0.1 only; Ctrl+C to stop)`);
+  const close = async (): Promise<void> => {
+    for (const child of children) kill(child);
+    for (const client of wss.clients) client.terminate();
+    await watcher?.close();
+    await new Promise<void>((done) => {
+      http.close(() => done());
+      http.closeAllConnections();
+    });
+  };
+  return { url, port, close };
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}

@@ -1,0 +1,187 @@
+// The book's build: every lesson in both languages, every link and included file real, both
+// languages searchable, raw HTML never passed through.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lessonDir, lessonFolder, lessons, ROOT, solutionDir } from '../../checks/lessons.ts';
+import { buildBook, lessonPage, type BuildResult } from '../src/site.ts';
+
+const outDir = join(ROOT, '.workbook', `book-build-test-${process.pid}`);
+let result: BuildResult;
+let cpuMs = 0;
+const html = (file: string): string => readFileSync(join(outDir, file), 'utf8');
+
+beforeAll(() => {
+  const before = process.cpuUsage();
+  result = buildBook({ outDir });
+  const used = process.cpuUsage(before);
+  cpuMs = (used.user + used.system) / 1000;
+});
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe('the build', () => {
+  it('finishes without errors (broken links, missing includes, diagram mistakes)', () => {
+    expect(result.errors, result.errors.join('\n')).toEqual([]);
+  });
+
+  it('takes well under 2 seconds of CPU for every page in both languages', () => {
+    // CPU time, not wall time: other work on a busy machine must not fail this. `npm run book`
+    // adds process start-up (about half a second) to it.
+    expect(cpuMs, `the build took ${Math.round(cpuMs)} ms of CPU (${Math.round(result.ms)} ms wall)`).toBeLessThan(1500);
+  });
+
+  it('writes a landing page and a print view in both languages', () => {
+    for (const file of ['index.html', 'index.zh-CN.html', 'print.html', 'print.zh-CN.html']) expect(existsSync(join(outDir, file)), file).toBe(true);
+    const print = html('print.html');
+    for (const lesson of lessons) expect(print.includes(`id="${lessonFolder(lesson)}"`), `${lesson.id} in the print view`).toBe(true);
+  });
+});
+
+describe.each(lessons.map((lesson) => [lesson.id, lesson] as const))('%s', (_id, lesson) => {
+  const folder = lessonFolder(lesson);
+
+  it('has an English and a Chinese explainer', () => {
+    expect(existsSync(join(lessonDir(lesson), 'README.md')), `${folder}/README.md`).toBe(true);
+    expect(existsSync(join(lessonDir(lesson), 'README.zh-CN.md')), `${folder}/README.zh-CN.md`).toBe(true);
+  });
+
+  it.each([['en', 'README.md', /^## Self-test\s*$/m], ['zh-CN', 'README.zh-CN.md', /^## 自测\s*$/m]] as const)(
+    'renders the %s page from its own %s, with self-test answers behind a reveal',
+    (lang, readme, selfTest) => {
+      const page = result.pages.find((p) => p.kind === 'lesson' && p.lesson === lesson.id && p.lang === lang);
+      expect(page?.source, `the ${lang} page of ${lesson.id} was rendered from ${page?.source ?? 'nothing'}`).toBe(join(lessonDir(lesson), readme));
+      expect(page?.fallback).toBe(false);
+      const text = html(lessonPage(lesson, lang));
+      expect(text.includes(`<html lang="${lang}">`), `the page says lang="${lang}"`).toBe(true);
+      expect(selfTest.test(readFileSync(join(lessonDir(lesson), readme), 'utf8')), `${readme} has a ${selfTest.source} section`).toBe(true);
+      expect(/<details class="qa" id="[^"]+"><summary>/.test(text), 'the self-test questions are reveals').toBe(true);
+      // The language switch goes to the same lesson in the other language.
+      expect(text.includes(`class="tool lang-switch" href="${lessonPage(lesson, lang === 'en' ? 'zh-CN' : 'en')}"`), 'the language switch keeps the lesson').toBe(true);
+    },
+  );
+
+  it.each(['en', 'zh-CN'] as const)('shows every starter file and its reference solution, from the real files (%s)', (lang) => {
+    const text = html(lessonPage(lesson, lang));
+    for (const file of lesson.files) {
+      const starter = `lessons/${folder}/${file}`;
+      const solution = `solutions/${folder}/${file}`;
+      expect(text.includes(`<figure class="code-file" data-path="${starter}">`), `${starter} is included`).toBe(true);
+      expect(text.includes(`<figure class="code-file is-solution" data-path="${solution}">`), `${solution} is included`).toBe(true);
+      expect(existsSync(join(solutionDir(lesson), file))).toBe(true);
+    }
+    // Solutions sit behind a reveal.
+    const solutions = text.match(/<figure class="code-file is-solution"/g)?.length ?? 0;
+    const revealed = text.match(/<details class="solution"><summary>[^]*?<figure class="code-file is-solution"/g)?.length ?? 0;
+    expect(revealed).toBe(solutions);
+  });
+});
+
+describe('links and includes', () => {
+  const ids = new Map<string, Set<string>>();
+  const idsOf = (file: string): Set<string> => {
+    let set = ids.get(file);
+    if (!set) ids.set(file, (set = new Set([...html(file).matchAll(/\sid="([^"]+)"/g)].map((m) => decode(m[1]!)))));
+    return set;
+  };
+  const decode = (text: string): string => text.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+
+  it('every internal link and asset in every page resolves (anchors included)', () => {
+    const broken: string[] = [];
+    const pages = readdirSync(outDir).filter((file) => file.endsWith('.html'));
+    expect(pages.length).toBeGreaterThan(lessons.length * 2);
+    for (const file of pages) {
+      for (const [, attr, raw] of html(file).matchAll(/\s(href|src)="([^"]*)"/g)) {
+        const target = decode(raw!);
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target === '') continue;
+        const [path = '', hash] = target.split('#');
+        const targetFile = path === '' ? file : path;
+        if (!existsSync(join(outDir, targetFile))) {
+          broken.push(`${file}: ${attr}="${target}" (no such file)`);
+        } else if (hash && targetFile.endsWith('.html') && !idsOf(targetFile).has(decodeURIComponent(hash))) {
+          broken.push(`${file}: ${attr}="${target}" (no such heading)`);
+        }
+      }
+    }
+    expect(broken, broken.join('\n')).toEqual([]);
+  });
+
+  it("every ':include' in every README names a file (and region) that exists", () => {
+    const missing: string[] = [];
+    for (const lesson of lessons) {
+      for (const readme of ['README.md', 'README.zh-CN.md']) {
+        const path = join(lessonDir(lesson), readme);
+        if (!existsSync(path)) continue;
+        for (const [, href] of readFileSync(path, 'utf8').matchAll(/\]\(([^)\s]+)\s+[':"]:include['"]\)/g)) {
+          const [file = '', region] = href!.split('#');
+          const full = join(lessonDir(lesson), file);
+          if (!existsSync(full)) missing.push(`${lessonFolder(lesson)}/${readme}: ${href} (no such file)`);
+          else if (region && !new RegExp(`#region\\s+${region.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(readFileSync(full, 'utf8'))) {
+            missing.push(`${lessonFolder(lesson)}/${readme}: ${href} (no such region)`);
+          }
+        }
+      }
+    }
+    expect(missing, missing.join('\n')).toEqual([]);
+    for (const file of result.includes) expect(existsSync(file), file).toBe(true);
+  });
+});
+
+describe('search', () => {
+  type Result = { url: string; lang: string };
+  let search: (query: string, lang: string) => Result[];
+  beforeAll(() => {
+    const context: { window: Record<string, unknown> } = { window: {} };
+    runInNewContext(readFileSync(join(outDir, 'assets', 'search-index.js'), 'utf8'), context);
+    runInNewContext(readFileSync(join(outDir, 'assets', 'search.js'), 'utf8'), context);
+    const api = context.window.BookSearch as { search: (index: unknown, q: string, lang: string, limit: number) => Result[] };
+    search = (query, lang) => api.search(context.window.BOOK_SEARCH_INDEX, query, lang, 12);
+  });
+
+  it('indexes every lesson in both languages', () => {
+    for (const lesson of lessons) {
+      for (const lang of ['en', 'zh-CN'] as const) {
+        const page = lessonPage(lesson, lang);
+        expect(result.search.docs.some((doc) => doc.lang === lang && doc.url.split('#')[0] === page), `${page} in the index`).toBe(true);
+      }
+    }
+  });
+
+  it('finds lesson 07 first for "heartbeat" and for "心跳"', () => {
+    expect(search('heartbeat', 'en')[0]?.url.split('#')[0]).toBe('lesson-07-heartbeat-reconnect.html');
+    expect(search('心跳', 'zh-CN')[0]?.url.split('#')[0]).toBe('lesson-07-heartbeat-reconnect.zh-CN.html');
+    // From an English page, a Chinese query still finds the Chinese lesson.
+    expect(search('心跳', 'en')[0]?.url.split('#')[0]).toBe('lesson-07-heartbeat-reconnect.zh-CN.html');
+  });
+
+  it('finds Chinese words the segmenter splits, and Latin words by their beginning', () => {
+    // Intl.Segmenter cuts 服务器 into 服务|器; the bigram index still finds the whole word.
+    expect(search('服务器', 'zh-CN').length).toBeGreaterThan(0);
+    expect(search('握手', 'zh-CN').length).toBeGreaterThan(0);
+    expect(search('createSer', 'en').length).toBeGreaterThan(0);
+    expect(search('terminate close', 'en').every((r) => r.url.length > 0)).toBe(true);
+    expect(search('qqqzzzxxx', 'en')).toEqual([]);
+  });
+});
+
+describe('safe output', () => {
+  it('renders raw HTML and script links from markdown as text', async () => {
+    const dir = join(ROOT, '.workbook', `book-safe-test-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const { createMarkdown } = await import('../src/markdown.ts');
+      const { STRINGS } = await import('../src/i18n.ts');
+      const md = createMarkdown();
+      const env = {
+        root: ROOT, source: join(dir, 'README.md'), lang: 'en' as const, t: STRINGS.en, anchorPrefix: '', print: false,
+        pageFor: () => undefined, filePage: () => 'x.html', media: () => 'm',
+        headings: [], includes: [], links: [], errors: [] as string[], sections: [],
+      };
+      const out = md.render('# T\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1)) <b>bold</b>\n', env);
+      expect(out).not.toMatch(/<script|<img|<b>|href="javascript:/i);
+      expect(out).toContain('&lt;script&gt;');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

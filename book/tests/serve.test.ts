@@ -1,0 +1,117 @@
+// The served book: loopback only, files from the site folder only, demo socket only for the
+// book's own pages, demos only of the lessons in the list.
+import { request } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../checks/lessons.ts';
+import { serveBook, type BookServer } from '../serve/server.ts';
+import { buildBook } from '../src/site.ts';
+
+const outDir = join(ROOT, '.workbook', `book-serve-test-${process.pid}`);
+let server: BookServer;
+
+beforeAll(async () => {
+  buildBook({ outDir });
+  server = await serveBook({ outDir, port: 0, log: () => undefined, demoLimitMs: 15_000 });
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens the demo socket with the given Origin; resolves with the HTTP status if it is refused. */
+function demoSocket(origin: string | undefined): Promise<WebSocket | number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/__book/demo`, origin ? { origin } : {});
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      res.resume();
+    });
+    ws.once('error', reject);
+  });
+}
+
+function nextMessage(ws: WebSocket, type: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${type}" message within 20 s`)), 20_000);
+    const onMessage = (data: Buffer): void => {
+      const message = JSON.parse(data.toString()) as Record<string, unknown>;
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve(message);
+    };
+    ws.on('message', onMessage);
+  });
+}
+
+describe('the book server', () => {
+  it('listens on 127.0.0.1 and serves the built pages', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const index = await get('/');
+    expect(index.status).toBe(200);
+    expect(index.body).toContain('<html lang="en">');
+    expect(String(index.headers['content-security-policy'])).toContain("default-src 'self'");
+    expect((await get('/__book/info')).body).toContain('"demos":true');
+  });
+
+  it('serves nothing outside the site folder', async () => {
+    expect((await get('/../../package.json')).status).toBe(404);
+    expect((await get('/%2e%2e/%2e%2e/package.json')).status).toBe(404);
+    expect((await get('/nope.html')).status).toBe(404);
+  });
+
+  it('answers only to its own host name (no DNS rebinding)', async () => {
+    expect((await get('/', { host: 'evil.example:80' })).status).toBe(421);
+  });
+
+  it('refuses the demo socket to pages from any other origin', async () => {
+    expect(await demoSocket('http://evil.example')).toBe(403);
+    expect(await demoSocket(`http://127.0.0.1:${server.port + 1}`)).toBe(403);
+    expect(await demoSocket(undefined)).toBe(403);
+  });
+
+  it('runs only lessons from the list, by id', async () => {
+    const ws = (await demoSocket(`http://127.0.0.1:${server.port}`)) as WebSocket;
+    try {
+      const reply = nextMessage(ws, 'error');
+      ws.send(JSON.stringify({ type: 'run', lesson: '../../etc', variant: 'solution' }));
+      expect((await reply).message).toMatch(/unknown lesson/i);
+    } finally {
+      ws.close();
+    }
+  });
+
+  it("runs lesson 01's reference pair in a child process and streams its transcript", async () => {
+    const ws = (await demoSocket(`http://127.0.0.1:${server.port}`)) as WebSocket;
+    try {
+      const events: { side: string; text: string }[] = [];
+      ws.on('message', (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as { type: string; side: string; text: string };
+        if (m.type === 'event') events.push(m);
+      });
+      const end = nextMessage(ws, 'end');
+      ws.send(JSON.stringify({ type: 'run', lesson: 'lesson-01', variant: 'solution' }));
+      expect(await end).toMatchObject({ ok: true });
+      expect(events).toContainEqual(expect.objectContaining({ side: 'client', text: 'Received: Echo: Hello WebSocket!\n' }));
+    } finally {
+      ws.close();
+    }
+  });
+});

@@ -1,21 +1,48 @@
 // npm run check lesson-01   (also: 1, 01, lesson-01-echo)
 // Runs one lesson's self-checks against the files in lessons/ and explains what failed.
+// For maintainers and tests: `-- --dir <folder>` checks a copy of the lesson folder instead (it
+// must sit at the same depth as lessons/<lesson>/, e.g. under .workbook/, so imports resolve).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { isMain } from '../../lib/program.ts';
-import { findLesson, lessonDir, lessonFolder, lessonIdList, type Lesson } from '../lessons.ts';
-import { displayPath, formatError, learnerFrames } from '../runner/format.ts';
+import { findLesson, lessonDir, lessonFolder, lessonIdList, lessons, ROOT, type Lesson } from '../lessons.ts';
+import { displayPath, formatError, formatLoadError, formatStuck, learnerFrames } from '../runner/format.ts';
 import { passed, runChecks, type RunReport } from '../runner/run-checks.ts';
+import { updateState } from './state.ts';
 
-export async function checkLesson(lesson: Lesson, { quiet = false } = {}): Promise<RunReport> {
+/** A check that awaits something for longer than this fails, saying where it waited. */
+export const CHECK_TIMEOUT_MS = 5_000;
+/** Code that never gives control back (an endless loop) is stopped after this long. */
+export const CHECK_LIMIT_MS = 7_000;
+
+export interface CheckLessonOptions {
+  /** Print nothing while the checks run. */
+  quiet?: boolean;
+  /** Check this folder instead of lessons/<lesson>/ (a copy at the same depth). */
+  dir?: string;
+  /** Cancels the run (watch mode, when a file changes mid-run). */
+  signal?: AbortSignal;
+}
+
+export async function checkLesson(lesson: Lesson, { quiet = false, dir = lessonDir(lesson), signal }: CheckLessonOptions = {}): Promise<RunReport> {
   const spinner = quiet ? undefined : startSpinner();
   const shown = new Set<string>();
+  const printed = new Map<string, string[]>();
   const report = await runChecks({
-    paths: [lessonDir(lesson)],
-    checkLimitMs: 10_000,
+    paths: [dir],
+    checkLimitMs: CHECK_LIMIT_MS,
+    checkTimeoutMs: CHECK_TIMEOUT_MS,
+    ...(signal ? { signal } : {}),
     onEvent: (event) => {
       if (quiet) return;
       if (event.type === 'start') spinner?.update(event.name);
+      if (event.type === 'log' && event.check) {
+        const lines = printed.get(event.check) ?? [];
+        lines.push(...event.text.replace(/\n$/, '').split('\n'));
+        printed.set(event.check, lines);
+      }
       if (event.type === 'result') {
         spinner?.clear();
         const mark = event.state === 'passed' ? pc.green('✓') : event.state === 'failed' ? pc.red('✗') : pc.yellow('○');
@@ -26,6 +53,13 @@ export async function checkLesson(lesson: Lesson, { quiet = false } = {}): Promi
             console.log(shown.has(error.message) ? pc.dim('    (same reason as above)') : formatError(error));
             shown.add(error.message);
           }
+          // What the learner's code printed is often the quickest clue.
+          const lines = printed.get(event.name) ?? [];
+          if (lines.length > 0) {
+            console.log(pc.dim('    Your code printed:'));
+            for (const line of lines.slice(0, 12)) console.log(pc.dim(`      ${line}`));
+            if (lines.length > 12) console.log(pc.dim(`      … and ${lines.length - 12} more lines`));
+          }
         }
       }
     },
@@ -34,15 +68,35 @@ export async function checkLesson(lesson: Lesson, { quiet = false } = {}): Promi
   return report;
 }
 
-export function explain(lesson: Lesson, report: RunReport): void {
+export interface ExplainOptions {
+  /** The folder that was checked (default lessons/<lesson>/). */
+  dir?: string;
+  /** After a pass, say which lesson comes next (watch mode says it itself). */
+  showNext?: boolean;
+  /** How to get a hint, e.g. `press h` in watch mode. */
+  hintHow?: string;
+}
+
+export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(lesson), showNext = true, hintHow }: ExplainOptions = {}): void {
   for (const { file, errors } of report.fileErrors) {
-    console.log(pc.red(`\n  ✗ ${displayPath(file)} could not be loaded`));
-    for (const error of errors) console.log(formatError(error));
+    console.log(pc.red(`\n  ✗ ${displayPath(file)} could not be loaded, so none of its checks ran.`));
+    for (const error of errors) console.log(formatLoadError(error));
   }
   if (report.timedOut) {
-    const { check, afterMs } = report.timedOut;
-    console.log(pc.red(`\n  ✗ Stopped after ${(afterMs / 1000).toFixed(1)} s: ${check ? `the check "${check}" never finished` : 'your files never finished loading'}.`));
-    console.log(pc.cyan('    Hint: something blocks the event loop (an endless loop?) or waits for an event that never comes. Every process the check started has been stopped.'));
+    const { check, afterMs, phase, stuckAt = [] } = report.timedOut;
+    const seconds = (afterMs / 1000).toFixed(1);
+    if (phase === 'startup') {
+      console.log(pc.red(`\n  ✗ The check runner did not start within ${seconds} s. Is the machine very busy? Try again.`));
+    } else {
+      const what = check ? `the check “${check}” never finished` : phase === 'loading' ? 'your files never finished loading' : 'a check\'s setup or clean-up never finished';
+      console.log(pc.red(`\n  ✗ Stopped after ${seconds} s: ${what}.`));
+      if (stuckAt.length > 0) console.log(formatStuck(stuckAt));
+      const blocked = stuckAt.length > 0
+        ? 'code that never gives control back (an endless loop?) blocks Node\'s event loop: no message, timer or close can happen while it runs.'
+        : 'something blocks the event loop (an endless loop?) or waits for an event that never comes.';
+      const loading = phase === 'loading' ? ' Code at the top level of a file runs when the file is imported.' : '';
+      console.log(pc.cyan(`    Hint: ${blocked}${loading} Everything the check started has been stopped.`));
+    }
   }
   if (report.crashed) {
     console.log(pc.red('\n  ✗ The check run crashed:'));
@@ -55,21 +109,41 @@ export function explain(lesson: Lesson, report: RunReport): void {
     for (const frame of learnerFrames(error.stack)) console.log(pc.dim(`      ${frame}`));
   }
 
-  const total = report.results.length;
+  const ran = report.results.length;
+  const total = Math.max(ran, report.expectedChecks ?? 0);
   const good = report.results.filter((result) => result.state === 'passed').length;
+  const folder = displayPath(resolve(dir));
   console.log('');
   if (passed(report)) {
     console.log(pc.green(`  All ${total} checks pass. ${lesson.id} is done!`));
-    console.log(`  Compare with the reference solution in solutions/${lessonFolder(lesson)}/ — there is often more than one good answer.`);
+    console.log(`  Now compare with the reference solution in ${pc.bold(`solutions/${lessonFolder(lesson)}/`)} (${lesson.files.join(', ')}):`);
+    console.log(`  there is often more than one good answer, and the comments there say why each line is as it is.`);
+    const next = lessons[lessons.indexOf(lesson) + 1];
+    if (!showNext) {
+      // the caller says what comes next
+    } else if (next) {
+      console.log(existsSync(lessonDir(next))
+        ? `  Next: ${pc.bold(`${next.id} · ${next.title}`)}, read lessons/${lessonFolder(next)}/README.md, then ${pc.bold(`npm run check ${next.id}`)}`
+        : `  Next: ${next.id} · ${next.title} (not published yet).`);
+    } else {
+      console.log('  That was the last lesson. Well done!');
+    }
+  } else if (total === 0 && report.fileErrors.length === 0 && !report.timedOut && !report.crashed && !report.cancelled) {
+    console.log(pc.yellow(`  No checks found in ${folder}/ (files named *.check.ts).`));
   } else {
     const firstFailure = report.results.find((result) => result.state === 'failed');
-    console.log(pc.yellow(`  ${good} of ${total} checks pass.`) + (firstFailure ? ` Start with "${firstFailure.name}".` : ''));
-    console.log(`  Files to edit: ${lesson.files.map((file) => `lessons/${lessonFolder(lesson)}/${file}`).join(', ')}`);
-    console.log(`  Stuck? ${pc.bold(`npm run hint ${lesson.id}`)} reveals one hint at a time.`);
+    const summary = total === 0
+      ? 'No check could run: fix that first.'
+      : `${good} of ${total} checks pass${ran < total ? ` (${total - ran} did not run)` : ''}.`;
+    console.log(pc.yellow(`  ${summary}`) + (firstFailure ? ` Start with “${firstFailure.name}”.` : ''));
+    console.log(`  Files to edit: ${lesson.files.map((file) => `${folder}/${file}`).join(', ')}`);
+    console.log(`  Stuck? ${pc.bold(hintHow ?? `npm run hint ${lesson.id}`)} reveals one hint at a time.`);
   }
 }
 
-function startSpinner(): { update(text: string): void; clear(): void; stop(): void } | undefined {
+type Spinner = { update(text: string): void; clear(): void; stop(): void };
+
+function startSpinner(): Spinner | undefined {
   if (!process.stdout.isTTY) return undefined;
   const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
   let text = 'loading your files…';
@@ -83,11 +157,10 @@ function startSpinner(): { update(text: string): void; clear(): void; stop(): vo
   };
 }
 
-async function main(): Promise<void> {
-  const { positionals } = parseArgs({ allowPositionals: true, options: {} });
-  const query = positionals[0];
+/** Resolves the lesson named on the command line, or exits with the list of valid ones. */
+export function lessonFromArgs(query: string | undefined, command: string): Lesson {
   if (!query) {
-    console.error(`Which lesson? For example: npm run check lesson-01\nLessons: ${lessonIdList()}`);
+    console.error(`Which lesson? For example: npm run ${command} lesson-01\nLessons: ${lessonIdList()}`);
     process.exit(2);
   }
   const lesson = findLesson(query);
@@ -95,9 +168,22 @@ async function main(): Promise<void> {
     console.error(`There is no lesson "${query}". Valid lessons: ${lessonIdList()}`);
     process.exit(2);
   }
+  return lesson;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' } } });
+  const lesson = lessonFromArgs(positionals[0], 'check');
+  const dir = values.dir ? resolve(ROOT, values.dir) : lessonDir(lesson);
   console.log(pc.bold(`${lesson.id} · ${lesson.title}`));
-  const report = await checkLesson(lesson);
-  explain(lesson, report);
+  if (!existsSync(dir)) {
+    console.log(pc.yellow(`  ${displayPath(dir)}/ does not exist yet: this lesson is not published in your copy of the workbook.`));
+    process.exitCode = 1;
+    return;
+  }
+  if (!values.dir) updateState((state) => { state.current = lesson.id; });
+  const report = await checkLesson(lesson, { dir });
+  explain(lesson, report, { dir });
   process.exitCode = passed(report) ? 0 : 1;
 }
 

@@ -32,7 +32,8 @@ for (const outcome of outcomes) {
   const count = (state: string): number => results.filter((result) => result.state === state).length;
   const mark = problems.length === 0 ? pc.green('✓') : pc.red('✗');
   const skipped = count('skipped') > 0 ? pc.dim(`, ${count('skipped')} not run`) : '';
-  console.log(`${mark} ${variant.lesson.id} ${variant.kind.padEnd(8)} ${variant.name.padEnd(44)} ${count('passed')} pass, ${count('failed')} fail${skipped}`);
+  const seconds = (results.reduce((sum, result) => sum + result.durationMs, 0) / 1000).toFixed(1);
+  console.log(`${mark} ${variant.lesson.id} ${variant.kind.padEnd(8)} ${variant.name.padEnd(44)} ${count('passed')} pass, ${count('failed')} fail${skipped}${pc.dim(` · ${seconds} s`)}`);
   for (const problem of problems) console.log(pc.red(`    ${problem}`));
   if (problems.length > 0) broken += 1;
 }

@@ -129,7 +129,7 @@ export async function runContract(selected: readonly Lesson[], onEvent?: (event:
       checkLimitMs: 40_000,
       totalLimitMs: 15 * 60_000,
       // Most of a contract run is waiting (wrong solutions time out), not computing: overlap it.
-      maxWorkers: 4,
+      maxWorkers: 8,
       onEvent,
     });
     if (report.crashed) throw new Error(`the check run crashed:\n${report.crashed}`);

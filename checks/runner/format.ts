@@ -1,9 +1,11 @@
 // Turns check results into what a learner reads: plain sentences, their own stack frames only.
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { ROOT } from '../lessons.ts';
 import type { ErrorInfo } from './events.ts';
+import type { StuckFrame } from './run-checks.ts';
 
 /** Stack frames from the learner's and lessons' files; the runner's, vitest's and node's are noise. */
 export function learnerFrames(stack: string | undefined): string[] {
@@ -45,4 +47,79 @@ function colourLine(line: string): string {
 
 export function displayPath(file: string): string {
   return relative(ROOT, file);
+}
+
+/** A file TypeScript (esbuild, through vite) could not read: where, and why. */
+export interface CompileError {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export function compileError(error: ErrorInfo): CompileError | undefined {
+  // esbuild: "Transform failed with 1 error:\n/abs/server.ts:9:38: ERROR: Unexpected \";\""
+  const match = /^(\S[^\n]*?\.[cm]?[jt]sx?):(\d+):(\d+): ERROR: (.+)$/m.exec(error.message);
+  if (match) {
+    const [, file = '', line = '0', column = '0', message = ''] = match;
+    return { file: isAbsolute(file) ? file : resolve(ROOT, file), line: Number(line), column: Number(column) + 1, message };
+  }
+  const located = error.location && /^(.*):(\d+):(\d+)$/.exec(error.location);
+  if (located) {
+    const [, file = '', line = '0', column = '0'] = located;
+    return { file: resolve(ROOT, file), line: Number(line), column: Number(column), message: error.message.split('\n')[0] ?? error.message };
+  }
+  return undefined;
+}
+
+/** The lines around `line` (1-based) with a marker under `column`, like a compiler prints them. */
+export function codeFrame(file: string, line: number, column: number, around = 2): string[] {
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+  const first = Math.max(1, line - around);
+  const last = Math.min(lines.length, line + 1);
+  const width = String(last).length;
+  const frame: string[] = [];
+  for (let n = first; n <= last; n += 1) {
+    const text = (lines[n - 1] ?? '').replace(/\t/g, '  ');
+    frame.push(`${n === line ? pc.red('>') : ' '} ${pc.dim(String(n).padStart(width))} | ${text}`);
+    if (n === line) frame.push(`  ${' '.repeat(width)} | ${' '.repeat(Math.max(0, column - 1))}${pc.red('^')}`);
+  }
+  return frame;
+}
+
+/** Explains a check file that could not be loaded: a syntax error, or a file that threw at import. */
+export function formatLoadError(error: ErrorInfo, indent = '    '): string {
+  const compile = compileError(error);
+  if (compile) {
+    const where = `${displayPath(compile.file)}:${compile.line}:${compile.column}`;
+    return [
+      pc.red(`Syntax error in ${where}: ${compile.message}`),
+      ...codeFrame(compile.file, compile.line, compile.column),
+      pc.cyan('Hint: TypeScript could not read this file, so no check could run. The mistake is at the marker or just before it (a missing bracket, quote or comma).'),
+    ].map((line) => `${indent}${line}`).join('\n');
+  }
+  if (error.name === 'TodoError') return formatError(error, indent);
+  const frames = learnerFrames(error.stack);
+  const origin = /\(?([^\s()]+\.[cm]?[jt]s):\d+/.exec(frames[0] ?? '')?.[1];
+  return [
+    pc.red(`${origin ? `${origin} threw` : 'Your code threw'} while it was being loaded, before any check ran:`),
+    `${error.name}: ${error.message}`,
+    ...frames.map((frame) => pc.dim(frame)),
+    pc.cyan('Hint: code at the top level of a file runs as soon as the file is imported. Keep it inside functions (createServer, runClient) that the checks call.'),
+  ].map((line) => `${indent}${line}`).join('\n');
+}
+
+/** Where code that never gave control back was stuck: the innermost project frame, with its line. */
+export function formatStuck(frames: readonly StuckFrame[], indent = '    '): string {
+  const [top, ...rest] = frames;
+  if (!top) return '';
+  const lines = [`Your code was stuck at ${top.file}:${top.line}${top.function !== '(top level)' ? ` in ${top.function}()` : ''}:`];
+  if (top.source) lines.push(`  ${pc.red(top.source)}`);
+  for (const frame of rest.slice(0, 3)) lines.push(pc.dim(`called from ${frame.file}:${frame.line}${frame.function !== '(top level)' ? ` (${frame.function})` : ''}`));
+  return lines.map((line) => `${indent}${line}`).join('\n');
 }

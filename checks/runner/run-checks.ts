@@ -1,10 +1,20 @@
-// Runs lesson checks in a child vitest process with a hard time limit, and collects the results.
-// Learner code runs only in that child: an endless loop or a hung promise cannot wedge the caller,
-// and the whole process group is killed afterwards, so no server or port outlives a run.
-import { execaNode } from 'execa';
-import { join, relative, resolve } from 'node:path';
+// Runs lesson checks in a child process with hard time limits, and collects the results.
+// Learner code runs only in that child (child.mjs: vitest, the checks in a worker thread): an
+// endless loop or a promise that never settles cannot wedge the caller, and the child's whole
+// process group is killed when the run ends, so no server, port or process outlives a run.
+//
+// Two limits: a soft one inside vitest (a check that awaits something for too long fails with
+// where it was waiting, and the run goes on), and a hard one here, for code that never gives
+// control back (an endless loop): the run is stopped, and the report says which check or file
+// was running and, when it can be seen, the line the code was stuck on.
+import type { ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ROOT } from '../lessons.ts';
 import type { CheckEvent, ErrorInfo } from './events.ts';
+import { spawnCheckChild, takeWarmChild } from './spawn-child.mjs';
+
+export { warmUp } from './spawn-child.mjs';
 
 export interface CheckResult {
   file: string;
@@ -14,15 +24,49 @@ export interface CheckResult {
   errors: ErrorInfo[];
 }
 
+/** One frame of what a stuck worker was executing, mapped back to the source file. */
+export interface StuckFrame {
+  function: string;
+  /** Relative to the project root. */
+  file: string;
+  line: number;
+  column: number;
+  /** The source line, trimmed. */
+  source: string;
+}
+
+export interface LogLine {
+  file?: string;
+  check?: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
 export interface RunReport {
   results: CheckResult[];
   /** Files that could not be loaded at all (syntax error, throw at import). */
   fileErrors: { file: string; errors: ErrorInfo[] }[];
   unhandled: ErrorInfo[];
   /** Set when the run was stopped by the time limit: what was running then. */
-  timedOut?: { file?: string; check?: string; afterMs: number };
+  timedOut?: {
+    file?: string;
+    check?: string;
+    afterMs: number;
+    /** `loading`: importing the check file and the learner's files; `check`: running a check. */
+    phase?: 'startup' | 'loading' | 'check';
+    /** What the stuck code was executing (project files only, innermost first), when it could be seen. */
+    stuckAt?: StuckFrame[];
+  };
   /** The child ended without reporting the end of the run. */
   crashed?: string;
+  /** The run was cancelled through `signal` before it ended. */
+  cancelled?: boolean;
+  /** What the code under test printed during the checks. */
+  logs?: LogLine[];
+  /** Check files that ran to their end (or failed to load), in the order they finished. */
+  finishedFiles?: string[];
+  /** How many checks the loaded files hold (some may not have run when a run is stopped). */
+  expectedChecks?: number;
 }
 
 export interface RunOptions {
@@ -30,98 +74,277 @@ export interface RunOptions {
   paths: string[];
   /** Hard limit for one check (or for loading a file) before the run is killed. */
   checkLimitMs?: number;
+  /**
+   * Soft limit for one check, enforced inside vitest: the check fails with where it was waiting,
+   * and the run goes on. Defaults to 15 s, and is always kept below `checkLimitMs`.
+   */
+  checkTimeoutMs?: number;
   /** Hard limit for the whole run. */
   totalLimitMs?: number;
+  /** Check files run at once. Default: one per core, at least two (checks mostly wait on sockets and timers). */
   maxWorkers?: number;
+  /** Skip the rest of a check file after its first failure (enough to know "not done yet"). */
+  stopAtFirstFailure?: boolean;
+  /** Cancels the run: the child is killed at once and the report has `cancelled`. */
+  signal?: AbortSignal;
   onEvent?: (event: CheckEvent) => void;
 }
 
-const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-const CONFIG = join(ROOT, 'checks', 'vitest.lessons.config.ts');
+/** What child.mjs gets in its { type: 'run' } message. */
+interface ChildConfig {
+  /** vitest include globs, relative to the project root. */
+  include: string[];
+  testTimeout: number;
+  hookTimeout: number;
+  teardownTimeout: number;
+  maxWorkers: number;
+  stopAtFirstFailure: boolean;
+  cacheDir: string;
+}
+
+/** vitest itself must be up and running a file within this long, even on a very busy machine. */
+const STARTUP_LIMIT_MS = 60_000;
+
+/** Sent by setup.ts in the worker as each check starts and ends, unbatched (see setup.ts). */
+type WorkerSignal =
+  | { type: 'running'; file: string; name: string }
+  | ({ type: 'check-done' } & CheckResult);
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** vitest include globs for the given files or folders. */
+export function includeGlobs(paths: string[]): string[] {
+  return paths.map((path) => {
+    const rel = relative(ROOT, resolve(ROOT, path)).split('\\').join('/');
+    const escaped = rel.replace(/[*?[\]{}()!+@]/g, '\\$&');
+    if (/\.[cm]?[jt]s$/.test(rel)) return escaped;
+    return escaped === '' ? '**/*.check.ts' : `${escaped}/**/*.check.ts`;
+  });
+}
 
 export async function runChecks(options: RunOptions): Promise<RunReport> {
-  const { paths, checkLimitMs = 20_000, totalLimitMs = 10 * 60_000, maxWorkers, onEvent } = options;
-  const report: RunReport = { results: [], fileErrors: [], unhandled: [] };
-  const filters = paths.map((path) => relative(ROOT, resolve(ROOT, path)) || '.');
-  const args = ['run', '--config', CONFIG, ...(maxWorkers ? [`--maxWorkers=${maxWorkers}`] : []), ...filters];
+  const { paths, checkLimitMs = 20_000, totalLimitMs = 10 * 60_000, maxWorkers = Math.max(2, availableParallelism()), onEvent, signal } = options;
+  const softLimitMs = Math.max(1000, Math.min(options.checkTimeoutMs ?? 15_000, checkLimitMs - 2000));
+  const report: RunReport = { results: [], fileErrors: [], unhandled: [], logs: [], finishedFiles: [] };
+  if (signal?.aborted) return { ...report, cancelled: true };
 
-  const child = execaNode(VITEST, args, {
-    cwd: ROOT,
-    ipc: true,
-    serialization: 'json',
-    // Its own process group, so the watchdog can kill vitest's workers too.
-    detached: true,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    reject: false,
-    env: { FORCE_COLOR: '0', NO_COLOR: '1' },
-    buffer: { stdout: true, stderr: true },
+  const config: ChildConfig = {
+    include: includeGlobs(paths),
+    testTimeout: softLimitMs,
+    hookTimeout: softLimitMs,
+    teardownTimeout: 5000,
+    maxWorkers,
+    stopAtFirstFailure: options.stopAtFirstFailure ?? false,
+    cacheDir: join(ROOT, '.workbook', 'cache', 'vitest'),
+  };
+  // A child started ahead of time (warmUp) has vitest loaded already.
+  const child = takeWarmChild() ?? spawnCheckChild();
+  child.send({ type: 'run', config });
+
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => { if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString('utf8'); });
+  child.stderr?.on('data', (chunk: Buffer) => { if (stderr.length < OUTPUT_LIMIT) stderr += chunk.toString('utf8'); });
+
+  const killGroup = (): void => killProcessGroup(child);
+  const started = performance.now();
+  // Per running check file: when it last made progress, whether it is still loading, its current check.
+  const files = new Map<string, { since: number; loaded: boolean; check?: { name: string; since: number } }>();
+  let anyFileStarted = false;
+  let ended = false;
+  let stopping = false;
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, exitSignal) => resolveExit({ code, signal: exitSignal }));
+    child.once('error', () => resolveExit({ code: null, signal: null }));
   });
 
-  const started = performance.now();
-  const running = new Map<string, { file: string; name: string; since: number }>();
-  let loadingSince = started;
-  let ended = false;
+  // Checks the worker finished but vitest has not reported yet (it batches its reports).
+  const doneUnreported = new Map<string, CheckResult>();
+  const key = (file: string, name: string): string => `${file}\0${name}`;
 
-  const killGroup = (): void => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
+  const stop = async (why: NonNullable<RunReport['timedOut']>): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    const frames = await askWhere(child, 1500);
+    killGroup();
+    // A stuck worker never sends vitest's last batch: report what setup.ts saw finish.
+    for (const result of doneUnreported.values()) {
+      report.results.push(result);
+      onEvent?.({ type: 'result', ...result });
     }
+    report.timedOut = why;
+    if (frames.length > 0) report.timedOut.stuckAt = frames;
   };
 
   const watchdog = setInterval(() => {
+    if (stopping || ended) return;
     const now = performance.now();
-    const oldest = [...running.values()].sort((a, b) => a.since - b.since)[0];
-    const stuckCheck = oldest && now - oldest.since > checkLimitMs;
-    const stuckLoading = !oldest && now - loadingSince > checkLimitMs;
-    if (stuckCheck || stuckLoading || now - started > totalLimitMs) {
-      report.timedOut = { file: oldest?.file, check: oldest?.name, afterMs: Math.round(now - (oldest?.since ?? loadingSince)) };
-      killGroup();
+    if (now - started > totalLimitMs) {
+      const [file, state] = [...files.entries()][0] ?? [];
+      void stop({ file, check: state?.check?.name, afterMs: Math.round(now - started), phase: state?.check ? 'check' : 'loading' });
+      return;
+    }
+    if (!anyFileStarted && now - started > STARTUP_LIMIT_MS) {
+      void stop({ afterMs: Math.round(now - started), phase: 'startup' });
+      return;
+    }
+    for (const [file, state] of files) {
+      const since = state.check?.since ?? state.since;
+      if (now - since > checkLimitMs) {
+        void stop({ file, check: state.check?.name, afterMs: Math.round(now - since), phase: state.check || state.loaded ? 'check' : 'loading' });
+        return;
+      }
     }
   }, 100);
 
-  const exitKiller = (): void => killGroup();
-  process.once('exit', exitKiller);
+  const onAbort = (): void => {
+    report.cancelled = true;
+    stopping = true;
+    killGroup();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Ctrl+C reaches the caller's process group, not the child's (it has its own): kill it here.
+  const onSignal = (received: NodeJS.Signals): void => {
+    killGroup();
+    if (process.listenerCount(received) === 1) {
+      removeSignalHandlers();
+      process.kill(process.pid, received);
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const removeSignalHandlers = (): void => { for (const name of signals) process.off(name, onSignal); };
+  for (const name of signals) process.on(name, onSignal);
+  process.once('exit', killGroup);
 
   child.on('message', (message: unknown) => {
-    const event = message as CheckEvent;
+    const event = message as CheckEvent | WorkerSignal | { type: 'where' };
+    const now = performance.now();
     switch (event.type) {
-      case 'start':
-        running.set(`${event.file}\0${event.name}`, { file: event.file, name: event.name, since: performance.now() });
+      case 'where':
+        return; // answered to askWhere()
+      case 'running': {
+        anyFileStarted = true;
+        const state = files.get(event.file) ?? { since: now, loaded: true };
+        state.check = { name: event.name, since: now };
+        files.set(event.file, state);
+        return;
+      }
+      case 'check-done': {
+        const { type: _type, ...result } = event;
+        if (!report.results.some((r) => r.file === result.file && r.name === result.name)) doneUnreported.set(key(result.file, result.name), result);
+        const state = files.get(event.file);
+        if (state?.check?.name === event.name) {
+          state.check = undefined;
+          state.since = now;
+        }
+        return;
+      }
+      case 'file-start':
+        anyFileStarted = true;
+        if (!files.has(event.file)) files.set(event.file, { since: now, loaded: false });
         break;
-      case 'result':
-        running.delete(`${event.file}\0${event.name}`);
-        loadingSince = performance.now();
+      case 'file-loaded': {
+        report.expectedChecks = (report.expectedChecks ?? 0) + (event.checks ?? 0);
+        const state = files.get(event.file);
+        if (state) Object.assign(state, { since: now, loaded: true });
+        break;
+      }
+      case 'start': {
+        // vitest's start events come in batches, late: setup.ts's 'running' keeps the time.
+        anyFileStarted = true;
+        const state = files.get(event.file) ?? { since: now, loaded: true };
+        state.check ??= { name: event.name, since: now };
+        files.set(event.file, state);
+        break;
+      }
+      case 'result': {
+        const state = files.get(event.file);
+        if (state?.check?.name === event.name) {
+          state.since = now;
+          state.check = undefined;
+        }
+        doneUnreported.delete(key(event.file, event.name));
         report.results.push({ file: event.file, name: event.name, state: event.state, durationMs: event.durationMs, errors: event.errors });
         break;
+      }
       case 'file-error':
         report.fileErrors.push({ file: event.file, errors: event.errors });
+        break;
+      case 'file-end':
+        files.delete(event.file);
+        report.finishedFiles?.push(event.file);
+        break;
+      case 'log':
+        if ((report.logs?.length ?? 0) < 500) report.logs?.push({ file: event.file, check: event.check, stream: event.stream, text: event.text });
         break;
       case 'end':
         ended = true;
         report.unhandled.push(...event.unhandled);
+        // Everything is known: stop vitest's teardown and anything the learner left running.
+        setImmediate(killGroup);
         break;
     }
-    onEvent?.(event);
+    if (!stopping || event.type === 'end') onEvent?.(event);
   });
 
-  const result = await child;
+  const exit = await exited;
   clearInterval(watchdog);
-  killGroup(); // workers that outlived vitest (a learner's server that never closed)
-  process.off('exit', exitKiller);
+  killGroup(); // anything that outlived the child in its group
+  signal?.removeEventListener('abort', onAbort);
+  removeSignalHandlers();
+  process.off('exit', killGroup);
 
-  if (!ended && !report.timedOut) {
-    const output = `${result.stderr ?? ''}\n${result.stdout ?? ''}`.trim();
-    report.crashed = output || `vitest exited with code ${result.exitCode ?? result.signal}`;
+  if (!ended && !report.timedOut && !report.cancelled) {
+    const output = `${stderr}\n${stdout}`.trim();
+    report.crashed = output || `the check runner exited with ${exit.code ?? exit.signal}`;
   }
   return report;
 }
 
 export function passed(report: RunReport): boolean {
-  return !report.timedOut && !report.crashed && report.fileErrors.length === 0 && report.unhandled.length === 0 &&
+  return !report.timedOut && !report.crashed && !report.cancelled && report.fileErrors.length === 0 && report.unhandled.length === 0 &&
     report.results.length > 0 && report.results.every((result) => result.state === 'passed');
+}
+
+function killProcessGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone, or no process groups (Windows): the child itself, threads and all.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** Asks the child what its worker threads are executing (an endless loop shows up here). */
+async function askWhere(child: ChildProcess, withinMs: number): Promise<StuckFrame[]> {
+  if (!child.connected) return [];
+  return new Promise((resolveWhere) => {
+    const done = (frames: StuckFrame[]): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolveWhere(frames);
+    };
+    const onMessage = (message: unknown): void => {
+      const reply = message as { type?: string; frames?: StuckFrame[][] };
+      if (reply.type !== 'where') return;
+      // The worker whose frames reach into project files is the stuck one.
+      done((reply.frames ?? []).find((frames) => frames.length > 0) ?? []);
+    };
+    const timer = setTimeout(() => done([]), withinMs);
+    child.on('message', onMessage);
+    try {
+      child.send({ type: 'where' });
+    } catch {
+      done([]);
+    }
+  });
+}
+
+export function isInside(dir: string, file: string | undefined): boolean {
+  if (!file) return false;
+  const rel = relative(resolve(ROOT, dir), resolve(ROOT, file));
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

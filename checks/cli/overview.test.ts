@@ -1,0 +1,79 @@
+// The overview (npm start): every lesson's state, worked out by running the checks in one run.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLesson, lessons, ROOT, type Lesson } from '../lessons.ts';
+import { makeScratch, removeScratch } from '../runner/scratch.ts';
+import { lessonStatuses, nextLesson, type LessonEntry, type LessonStatus } from './progress.ts';
+import { renderOverview } from './overview.ts';
+
+const lesson = findLesson('lesson-01') as Lesson;
+const dirs: Record<string, string> = {};
+
+beforeAll(async () => {
+  const variants = {
+    solved: { solution: true },
+    halfway: { solution: true, files: { 'client.ts': (await import('../contract/starters.ts').then((m) => m.readStarters(lesson)))['client.ts'] ?? '' } },
+    starter: {},
+    broken: { files: { 'server.ts': 'export const = 1;\n' } },
+    stuck: { files: { 'server.ts': 'while (true) {}\n' } },
+  };
+  await Promise.all(Object.entries(variants).map(async ([tag, options]) => { dirs[tag] = await makeScratch(lesson, `overview-${tag}`, options); }));
+});
+
+afterAll(() => {
+  for (const dir of Object.values(dirs)) removeScratch(dir);
+});
+
+describe.concurrent('the overview', () => {
+  it('works out each lesson\'s state from one run, and goes on past a lesson that has to be stopped', async () => {
+    const entries: LessonEntry[] = [
+      { lesson, dir: dirs.solved ?? '' },
+      { lesson, dir: dirs.stuck ?? '' },
+      { lesson, dir: dirs.halfway ?? '' },
+      { lesson, dir: dirs.starter ?? '' },
+      { lesson, dir: dirs.broken ?? '' },
+      { lesson, dir: join(ROOT, '.workbook', 'lesson-01-echo--not-there') },
+    ];
+    const statuses = await lessonStatuses(entries, { checkLimitMs: 3000, checkTimeoutMs: 1000 });
+    expect(statuses.map((status) => status.state)).toEqual(['done', 'stuck', 'started', 'not-started', 'broken', 'missing']);
+    expect(statuses[1]?.reason).toBe('its files never finished loading');
+    expect(statuses[2]?.passedChecks).toBeGreaterThan(0);
+    expect(statuses[4]?.reason).toBe('a syntax error');
+    expect(nextLesson(statuses)).toBe(statuses[1]);
+  });
+
+  const status = (id: string, state: LessonStatus['state']): LessonStatus => {
+    const found = findLesson(id) as Lesson;
+    return { lesson: found, dir: join(ROOT, 'lessons', `${found.id}-${found.slug}`), state, passedChecks: state === 'started' ? 2 : 0, reason: 'some check' };
+  };
+
+  it('lists every lesson, counts the done ones, and gives the exact command for the next', () => {
+    const text = renderOverview([status('lesson-01', 'done'), status('lesson-02', 'started'), status('lesson-03', 'not-started'), status('lesson-04', 'missing')]);
+    expect(text).toMatch(/lesson-01 .*done/);
+    expect(text).toMatch(/lesson-02 .*2 checks pass/);
+    expect(text).toMatch(/lesson-04 .*not published yet/);
+    expect(text).toContain('1 of 3 lessons done');
+    expect(text).toMatch(/Next: lesson-02 · /);
+    expect(text).toContain('check  npm run check lesson-02');
+    expect(text).toContain('lessons/lesson-02-conversation/README.md');
+  });
+
+  it('congratulates when every published lesson is done', () => {
+    expect(renderOverview([status('lesson-01', 'done'), status('lesson-02', 'missing')])).toContain('Every published lesson is done');
+  });
+
+  it('npm start prints the overview of the real lessons/ folder', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env.FORCE_COLOR;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/overview.ts')], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stdout}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+    for (const { id } of lessons) expect(out).toContain(id);
+    expect(out).toMatch(/\d+ of \d+ lessons done/);
+    expect(out).toMatch(/check {2}npm run check lesson-\d\d|Every published lesson is done/);
+  });
+});

@@ -1,0 +1,95 @@
+// npm run reset lesson-01 [-- --yes] — puts a lesson's starter files back, after asking.
+// Restores only the files the learner edits (the lesson's `files`), from checks/starters/ (no git
+// needed), and keeps a copy of the replaced files in .workbook/backups/ in case they were wanted.
+// For maintainers and tests: `-- --dir <folder>` resets a copy of the lesson folder instead.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import pc from 'picocolors';
+import { isMain } from '../../lib/program.ts';
+import { lessonDir, ROOT, type Lesson } from '../lessons.ts';
+import { readStarters } from '../contract/starters.ts';
+import { displayPath } from '../runner/format.ts';
+import { lessonFromArgs } from './check.ts';
+
+const BACKUPS_KEPT = 10;
+
+export interface ResetPlan {
+  dir: string;
+  /** The learner files that differ from the starter (or are missing). */
+  changed: string[];
+  starters: Record<string, string>;
+}
+
+export async function planReset(lesson: Lesson, dir = lessonDir(lesson)): Promise<ResetPlan> {
+  const starters = await readStarters(lesson);
+  const changed = lesson.files.filter((file) => {
+    const path = join(dir, file);
+    return !existsSync(path) || readFileSync(path, 'utf8') !== starters[file];
+  });
+  return { dir, changed, starters };
+}
+
+/** Copies the changed files to .workbook/backups/<lesson>-<time>/ and writes the starters over them. */
+export function applyReset(lesson: Lesson, plan: ResetPlan, backupsRoot = process.env.WORKBOOK_BACKUPS ?? join(ROOT, '.workbook', 'backups')): string | undefined {
+  let backup: string | undefined;
+  const existing = plan.changed.filter((file) => existsSync(join(plan.dir, file)));
+  if (existing.length > 0) {
+    backup = join(backupsRoot, `${lesson.id}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    mkdirSync(backup, { recursive: true });
+    for (const file of existing) writeFileSync(join(backup, file), readFileSync(join(plan.dir, file)));
+    pruneBackups(lesson, backupsRoot);
+  }
+  mkdirSync(plan.dir, { recursive: true });
+  for (const file of plan.changed) writeFileSync(join(plan.dir, file), plan.starters[file] ?? '');
+  return backup;
+}
+
+function pruneBackups(lesson: Lesson, backupsRoot: string): void {
+  const mine = readdirSync(backupsRoot).filter((name) => name.startsWith(`${lesson.id}-`)).sort();
+  for (const old of mine.slice(0, Math.max(0, mine.length - BACKUPS_KEPT))) rmSync(join(backupsRoot, old), { recursive: true, force: true });
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { yes: { type: 'boolean', short: 'y' }, dir: { type: 'string' } } });
+  const lesson = lessonFromArgs(positionals[0], 'reset');
+  const dir = values.dir ? resolve(ROOT, values.dir) : lessonDir(lesson);
+  // `npm run reset lesson-01 --yes` (without `--`) reaches us as npm's own "yes" setting.
+  const yes = values.yes === true || process.env.npm_config_yes === 'true';
+  const plan = await planReset(lesson, dir);
+  const folder = displayPath(dir);
+  if (plan.changed.length === 0) {
+    console.log(`${lesson.id}: ${lesson.files.map((file) => `${folder}/${file}`).join(', ')} already hold the starter code. Nothing to do.`);
+    return;
+  }
+  console.log(`${pc.bold(`${lesson.id} · ${lesson.title}`)}`);
+  console.log(`This puts the starter code back in ${plan.changed.map((file) => pc.bold(`${folder}/${file}`)).join(', ')}.`);
+  console.log(pc.dim(`Other files and other lessons are not touched. A copy of the replaced files goes to .workbook/backups/.`));
+  if (!yes) {
+    if (!process.stdin.isTTY) {
+      console.error(`Nothing changed. To confirm without a prompt: npm run reset ${lesson.id} -- --yes`);
+      process.exitCode = 1;
+      return;
+    }
+    if (!(await confirm(`Replace your version with the starter? [y/N] `))) {
+      console.log('Nothing changed.');
+      return;
+    }
+  }
+  const backup = applyReset(lesson, plan);
+  console.log(pc.green(`Restored ${plan.changed.join(', ')} of ${lesson.id}.`) + (backup ? ` Your previous version is in ${displayPath(backup)}/.` : ''));
+  console.log(`Start again with: npm run check ${lesson.id}`);
+}
+
+if (isMain(import.meta.url)) await main();

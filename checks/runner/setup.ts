@@ -1,0 +1,76 @@
+// Loaded before every check file by the check runner's vitest child (child.mjs).
+// - Keeps the `await`s of *.check.ts files that are still pending (child.mjs rewrites each
+//   `await x` to `await __workbookAwait(x, site)`), so a check that times out says where it was
+//   waiting instead of vitest's bare "Test timed out".
+// - With WORKBOOK_STOP_AT_FIRST_FAILURE (the overview), skips a file's remaining checks after its
+//   first failure: "not done yet" is known by then.
+// - Says when each check starts and ends on a BroadcastChannel that child.mjs forwards to the
+//   parent at once. vitest's own reports are batched, and a worker stuck in an endless loop never
+//   sends its last batch: without this, the parent would not know which check is stuck.
+import { BroadcastChannel } from 'node:worker_threads';
+import { afterEach, beforeEach } from 'vitest';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __workbookAwait: <T>(value: T, site: string) => T;
+}
+
+const pending = new Map<number, string>();
+let nextId = 0;
+
+globalThis.__workbookAwait = <T>(value: T, site: string): T => {
+  if (!(value instanceof Promise)) return value;
+  const id = nextId++;
+  pending.set(id, site);
+  const settled = (): void => { pending.delete(id); };
+  // A second reaction on a native promise changes nothing for the code that awaits it.
+  value.then(settled, settled);
+  return value;
+};
+
+const stopAtFirstFailure = process.env.WORKBOOK_STOP_AT_FIRST_FAILURE === '1';
+let fileFailed = false;
+
+const channel = new BroadcastChannel('websocket-workbook:checks');
+channel.unref();
+let checkStarted = 0;
+
+// vitest reads the hooks' first parameter as fixtures: it must be destructured.
+beforeEach(({ skip, task }) => {
+  pending.clear();
+  if (stopAtFirstFailure && fileFailed) skip('an earlier check of this lesson failed');
+  checkStarted = performance.now();
+  channel.postMessage({ type: 'running', file: task.file.filepath, name: task.name });
+});
+
+afterEach(({ task }) => {
+  const result = task.result;
+  if (result?.state === 'skip') return;
+  const errors = result?.errors ?? [];
+  if (result?.state === 'fail' || errors.length > 0) fileFailed = true;
+  explainTimeout(errors[0]);
+  channel.postMessage({
+    type: 'check-done',
+    file: task.file.filepath,
+    name: task.name,
+    state: errors.length > 0 ? 'failed' : 'passed',
+    durationMs: performance.now() - checkStarted,
+    errors: errors.map(({ name, message, stack, diff }) => ({ name: name ?? 'Error', message, stack, diff })),
+  });
+});
+
+function explainTimeout(error: { name?: string; message: string; stack?: string } | undefined): void {
+  const timedOut = error && /^Test timed out in (\d+)ms/.exec(error.message);
+  if (!error || !timedOut) return;
+  // The innermost pending await is the one the check is stuck on; the outer ones only wait for it.
+  const sites = [...pending.values()];
+  const site = sites.at(-1);
+  const seconds = Number(timedOut[1]) / 1000;
+  error.name = 'CheckFailure';
+  error.message = [
+    `Expected the check to finish within ${seconds} s`,
+    site ? `Got no end: it was still waiting at ${site}` : 'Got no end: it was still running',
+    'Hint: something there never finished: a promise that never resolves, or an event your code waits for ("open", "message", "close") that never comes. Every path of your code must resolve, reject or time out.',
+  ].join('\n');
+  error.stack = `${error.name}: ${error.message}`;
+}

@@ -3,7 +3,7 @@
 import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { CheckFailure, Harness } from './harness.ts';
+import { CheckFailure, Harness, tcpSocket } from './harness.ts';
 
 let harness: Harness;
 afterEach(async () => {
@@ -140,6 +140,37 @@ describe('Harness', () => {
     expect(first).not.toBe(second);
     const failure = await failureOf(peer.nextConnection({ within: 100 }));
     expect(failure.message).toContain('no connection arrived');
+  });
+
+  it('waitUntil returns what the probe found, or fails with the report when time runs out', async () => {
+    harness = new Harness();
+    let ready: string | undefined;
+    setTimeout(() => { ready = 'yes'; }, 50);
+    expect(await harness.waitUntil(() => ready, 1000, () => ({ expected: 'x', actual: 'y', hint: 'z' }))).toBe('yes');
+    const failure = await failureOf(harness.waitUntil(() => false, 100, () => ({ expected: 'the room to empty', actual: '2 left', hint: 'remove leavers' })));
+    expect(failure.message).toBe('Expected the room to empty\nGot 2 left\nHint: remove leavers');
+  });
+
+  it('settle reports a value, a rejection, or a promise that never settles', async () => {
+    harness = new Harness();
+    const report = (): { expected: string; actual: string; hint: string } => ({ expected: 'runClient to finish', actual: 'it is still running', hint: 'resolve on close' });
+    expect(await harness.settle(Promise.resolve(42), 500, report)).toEqual({ kind: 'value', value: 42 });
+    const boom = new Error('boom');
+    expect(await harness.settle(Promise.reject(boom), 500, report)).toEqual({ kind: 'error', error: boom });
+    const failure = await failureOf(harness.settle(new Promise(() => {}), 100, report));
+    expect(failure.message).toContain('Got it is still running');
+  });
+
+  it('tcpSocket reaches the socket under a connection, e.g. to stop reading', async () => {
+    harness = new Harness();
+    const server = await harness.serve(echoServer);
+    const client = await harness.connect(server.url);
+    const socket = tcpSocket(client.ws);
+    socket.pause();
+    client.send('while paused');
+    await client.expectQuiet(100, 'while the socket is paused', 'pause() stops reading');
+    socket.resume();
+    expect(await client.nextText()).toBe('Echo: while paused');
   });
 
   it('explains a connection refused', async () => {

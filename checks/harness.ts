@@ -8,6 +8,7 @@
 //     client.send('hi');
 //     expect(await client.nextText()).toBe('Echo: hi');
 //   });
+import type { Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import { test } from 'vitest';
@@ -44,6 +45,16 @@ export function expectEqual<T>(actual: T, expected: T, what: string, hint: strin
   if (Object.is(actual, expected)) return;
   if (typeof expected === 'object' && expected !== null && JSON.stringify(actual) === JSON.stringify(expected)) return;
   fail({ expected: `${what} to be ${show(expected)}`, actual: show(actual), hint });
+}
+
+/** How a promise settled: see Harness.settle. */
+export type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
+
+/** The TCP socket under a ws WebSocket (ws keeps it in a private field): to pause reading, or write raw bytes. */
+export function tcpSocket(ws: WebSocket): Socket {
+  const socket = (ws as unknown as { _socket?: Socket })._socket;
+  if (!socket) throw new Error('harness: this WebSocket has no TCP socket (not connected yet, or already closed)');
+  return socket;
 }
 
 export interface Received {
@@ -360,6 +371,37 @@ export class Harness {
   /** A writable stream to give a lesson client as `out`. */
   output(): Output {
     return new Output(this);
+  }
+
+  /**
+   * Waits until `probe` returns something other than undefined or false, and returns it. Fails
+   * with `onTimeout()` after `within` ms, and at once if code under test crashed. Polls at least
+   * every 20 ms, for conditions the harness cannot see change (a server's internal state).
+   */
+  async waitUntil<T>(probe: () => T | undefined | false, within: number, onTimeout: () => FailureReport): Promise<T> {
+    const deadline = performance.now() + within;
+    for (;;) {
+      const value = probe();
+      if (value !== undefined && value !== false) return value;
+      this.throwIfLearnerCrashed();
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) fail(onTimeout());
+      await this.sleepUntilWoken(Math.min(remaining, 20));
+    }
+  }
+
+  /**
+   * Waits (bounded) for a promise to settle and says how, so a hung promise becomes a clear
+   * failure and a rejection is never unhandled. Call it at once on a promise the code under test
+   * returned, and await the result when the check needs it.
+   */
+  async settle<T>(promise: Promise<T>, within: number, onTimeout: () => FailureReport): Promise<Outcome<T>> {
+    let outcome: Outcome<T> | undefined;
+    promise.then(
+      (value) => { outcome = { kind: 'value', value }; this.wakeAll(); },
+      (error: unknown) => { outcome = { kind: 'error', error }; this.wakeAll(); },
+    );
+    return this.waitUntil(() => outcome, within, onTimeout);
   }
 
   /** Fails the current check if code under test threw where nobody could catch it. */

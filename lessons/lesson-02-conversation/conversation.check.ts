@@ -1,42 +1,11 @@
 // Self-checks for lesson 02. Run: npm run check lesson-02
 // Each check starts your code for real, on 127.0.0.1 with a free port.
-import type { Socket } from 'node:net';
 import { describe, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, expectEqual, fail, show, WAIT_MS, type Endpoint, type FailureReport, type Harness, type Peer } from '../../checks/harness.ts';
+import { check, expectEqual, fail, show, tcpSocket, WAIT_MS, type Endpoint, type Harness, type Outcome, type Peer } from '../../checks/harness.ts';
 import { messages, type Message, type MessageIterator } from './messages.ts';
 import { createServer } from './server.ts';
 import { MESSAGES, runClient } from './client.ts';
-
-type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
-
-/** Waits (bounded) for a promise to settle, and says how: a hung promise becomes a clear failure. */
-async function settle<T>(net: Harness, promise: Promise<T>, within: number, onTimeout: () => FailureReport): Promise<Outcome<T>> {
-  let outcome: Outcome<T> | undefined;
-  promise.then(
-    (value) => { outcome = { kind: 'value', value }; net.wakeAll(); },
-    (error: unknown) => { outcome = { kind: 'error', error }; net.wakeAll(); },
-  );
-  const deadline = performance.now() + within;
-  while (!outcome) {
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) fail(onTimeout());
-    await net.sleepUntilWoken(remaining);
-  }
-  return outcome;
-}
-
-/** Waits (bounded) until probe() is true. */
-async function waitUntil(net: Harness, probe: () => boolean, within: number, onTimeout: () => FailureReport): Promise<void> {
-  const deadline = performance.now() + within;
-  while (!probe()) {
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) fail(onTimeout());
-    await net.sleepUntilWoken(Math.min(remaining, 20));
-  }
-}
 
 /**
  * A client socket with messages() created on the very next line, before any event can fire:
@@ -56,7 +25,7 @@ function clientWithMessages(net: Harness, url: string, options?: Parameters<type
 
 /** next(), bounded: fails with a clear message if it never settles. */
 async function nextOf(net: Harness, incoming: MessageIterator, waitingFor: string, hint: string, within = WAIT_MS): Promise<Outcome<IteratorResult<Message, undefined>>> {
-  return settle(net, incoming.next(), within, () => ({ expected: `next() to give ${waitingFor} within ${within} ms`, actual: 'next() was still waiting', hint }));
+  return net.settle(incoming.next(), within, () => ({ expected: `next() to give ${waitingFor} within ${within} ms`, actual: 'next() was still waiting', hint }));
 }
 
 async function nextValue(net: Harness, incoming: MessageIterator, waitingFor: string, hint: string, within?: number): Promise<Message> {
@@ -74,7 +43,7 @@ async function expectDone(net: Harness, incoming: MessageIterator, when: string,
 
 /** Writes bytes straight onto a socket's TCP connection, bypassing ws's framing. */
 function writeRaw(ws: WebSocket, bytes: number[]): void {
-  (ws as unknown as { _socket: Socket })._socket.write(Buffer.from(bytes));
+  tcpSocket(ws).write(Buffer.from(bytes));
 }
 // A text frame (0x81) of 2 bytes that are not UTF-8. Unmasked: fine from a server, a protocol
 // error from a client (clients must mask), so either way the receiving ws emits 'error'.
@@ -114,7 +83,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     // The peer sends everything the moment the connection opens.
     peer.wss.on('connection', (socket) => { for (const text of burst) socket.send(text); });
     const { incoming, arrived } = clientWithMessages(net, peer.url);
-    await waitUntil(net, () => arrived() === burst.length, WAIT_MS, () => ({
+    await net.waitUntil(() => arrived() === burst.length, WAIT_MS, () => ({
       expected: `the ${burst.length} messages to reach the client socket`, actual: `${arrived()} arrived`, hint: 'the test server sent them; is something pausing the socket for good?',
     }));
     // Only now, with all 50 already delivered to the socket, does anyone ask for them.
@@ -131,10 +100,10 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     server.send('a');
     server.send('b');
     await server.close(1000);
-    await waitUntil(net, () => ws.readyState === WebSocket.CLOSED, WAIT_MS, () => ({ expected: 'the client socket to close', actual: `readyState ${ws.readyState}`, hint: 'the test server closed the connection.' }));
+    await net.waitUntil(() => ws.readyState === WebSocket.CLOSED, WAIT_MS, () => ({ expected: 'the client socket to close', actual: `readyState ${ws.readyState}`, hint: 'the test server closed the connection.' }));
     const seen: Message[] = [];
     const loop = (async () => { for await (const message of incoming) seen.push(message); })();
-    const outcome = await settle(net, loop, WAIT_MS, () => ({
+    const outcome = await net.settle(loop, WAIT_MS, () => ({
       expected: 'the for await loop to end once the connection closed', actual: `it received ${show(seen)} and then kept waiting`, hint: HINT_CLOSE,
     }));
     if (outcome.kind === 'error') fail({ expected: 'the loop to end quietly on a normal close (code 1000)', actual: `it threw ${String(outcome.error)}`, hint: 'a close is the end of the messages, not an error: resolve with { done: true }.' });
@@ -148,7 +117,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     const server = await peer.nextConnection();
     const waiting = incoming.next();
     await server.close(1000);
-    const outcome = await settle(net, waiting, WAIT_MS, () => ({ expected: 'the waiting next() to resolve with { done: true } when the connection closed', actual: 'it was still waiting', hint: HINT_CLOSE }));
+    const outcome = await net.settle(waiting, WAIT_MS, () => ({ expected: 'the waiting next() to resolve with { done: true } when the connection closed', actual: 'it was still waiting', hint: HINT_CLOSE }));
     if (outcome.kind === 'error') fail({ expected: 'the waiting next() to resolve with { done: true } on a normal close', actual: `it rejected: ${String(outcome.error)}`, hint: 'a close is the end of the messages, not an error.' });
     if (!outcome.value.done) fail({ expected: 'the waiting next() to resolve with { done: true }', actual: show(outcome.value), hint: HINT_CLOSE });
   });
@@ -159,7 +128,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     const server = await peer.nextConnection();
     const waiting = incoming.next();
     writeRaw(server.ws, INVALID_FRAME); // a text frame that is not UTF-8: the client's ws emits 'error'
-    const outcome = await settle(net, waiting, WAIT_MS, () => ({ expected: 'the waiting next() to reject when the socket emitted "error"', actual: 'it was still waiting', hint: HINT_ERROR }));
+    const outcome = await net.settle(waiting, WAIT_MS, () => ({ expected: 'the waiting next() to reject when the socket emitted "error"', actual: 'it was still waiting', hint: HINT_ERROR }));
     if (outcome.kind === 'value') {
       fail({ expected: 'the waiting next() to reject with the socket\'s error (an invalid frame arrived)', actual: `it resolved with ${show(outcome.value)}`, hint: HINT_ERROR });
     }
@@ -173,7 +142,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     const server = await peer.nextConnection();
     server.send('before the failure');
     writeRaw(server.ws, INVALID_FRAME);
-    await waitUntil(net, () => ws.readyState === WebSocket.CLOSED, WAIT_MS, () => ({ expected: 'the client socket to close after the invalid frame', actual: `readyState ${ws.readyState}`, hint: 'ws closes a connection that sent an invalid frame (code 1007).' }));
+    await net.waitUntil(() => ws.readyState === WebSocket.CLOSED, WAIT_MS, () => ({ expected: 'the client socket to close after the invalid frame', actual: `readyState ${ws.readyState}`, hint: 'ws closes a connection that sent an invalid frame (code 1007).' }));
     const first = await nextValue(net, incoming, '"before the failure", which arrived before the error', 'messages queued before the error are still delivered, first.');
     expectEqual(first, 'before the failure', 'the queued message', 'deliver the queue first.');
     const outcome = await nextOf(net, incoming, 'the stored error', HINT_ERROR);
@@ -186,7 +155,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     const total = 500;
     peer.wss.on('connection', (socket) => { for (let i = 1; i <= total; i += 1) socket.send(`m${i}`); });
     const { ws, incoming } = clientWithMessages(net, peer.url, { highWaterMark: 8 });
-    await waitUntil(net, () => ws.isPaused, WAIT_MS, () => ({
+    await net.waitUntil(() => ws.isPaused, WAIT_MS, () => ({
       expected: 'socket.isPaused to become true with 8 (the highWaterMark) or more messages waiting unread', actual: 'the socket was never paused', hint: 'when the queue reaches highWaterMark, call socket.pause(): otherwise a fast sender fills your memory.',
     }));
     for (let i = 1; i <= total; i += 1) {
@@ -207,7 +176,7 @@ describe('messages(socket): the seed\'s recv() and async for', () => {
     server.send('first');
     server.send('second');
     const loop = (async () => { for await (const message of incoming) { void message; break; } })();
-    await settle(net, loop, WAIT_MS, () => ({ expected: 'the loop to get "first" and break', actual: 'it was still waiting', hint: 'next() must give queued messages.' }));
+    await net.settle(loop, WAIT_MS, () => ({ expected: 'the loop to get "first" and break', actual: 'it was still waiting', hint: 'next() must give queued messages.' }));
     const after = { message: ws.listenerCount('message'), close: ws.listenerCount('close'), error: ws.listenerCount('error') };
     expectEqual(after, before, 'the listener counts on the socket after the break', 'return() is what `break` calls: remove the listeners you added (socket.off with the same functions), or every loop leaks three listeners.');
     await expectDone(net, incoming, 'after a break', 'after return(), every next() says done.');
@@ -241,7 +210,7 @@ describe('the conversation server', () => {
     client.send('bye soon');
     await client.nextText();
     await client.close(1000);
-    await waitUntil(net, () => server.logs.includes('Client disconnected'), WAIT_MS, () => ({
+    await net.waitUntil(() => server.logs.includes('Client disconnected'), WAIT_MS, () => ({
       expected: 'the server to log "Client disconnected" after the client closed', actual: `it logged ${show(server.logs)}`, hint: 'the for await loop ends when the connection closes; log "Client disconnected" in a finally block after it.',
     }));
   });
@@ -260,7 +229,7 @@ describe('the conversation server', () => {
     // And one that leaves without a goodbye, with a message still unanswered.
     dropped.send('are you there?');
     dropped.terminate();
-    await waitUntil(net, () => server.connections[2]?.readyState === WebSocket.CLOSED, WAIT_MS, () => ({
+    await net.waitUntil(() => server.connections[2]?.readyState === WebSocket.CLOSED, WAIT_MS, () => ({
       expected: 'the server side of the dropped connection to close', actual: `its readyState is ${server.connections[2]?.readyState}`, hint: 'the server must notice a client that vanished.',
     }));
     steady.send('still there?');
@@ -287,7 +256,7 @@ describe('the conversation client', () => {
   check('sends Message 1, 2 and 3 and prints each reply', async ({ net }) => {
     const peer = await replyingPeer(net);
     const out = net.output();
-    const outcome = await settle(net, runClient(peer.url, { out }), WAIT_MS, () => ({
+    const outcome = await net.settle(runClient(peer.url, { out }), WAIT_MS, () => ({
       expected: `runClient to finish within ${WAIT_MS} ms`, actual: `it printed ${show(out.text)} and kept running`, hint: 'after the third reply, close with 1000 and wait for "close".',
     }));
     if (outcome.kind === 'error') throw outcome.error;
@@ -300,7 +269,7 @@ describe('the conversation client', () => {
   check('sends one message at a time, waiting for each reply', async ({ net }) => {
     const peer = await net.peer();
     const out = net.output();
-    const running = settle(net, runClient(peer.url, { out }), WAIT_MS * 3, () => ({ expected: 'runClient to finish', actual: 'it kept running', hint: 'after the third reply, close with 1000.' }));
+    const running = net.settle(runClient(peer.url, { out }), WAIT_MS * 3, () => ({ expected: 'runClient to finish', actual: 'it kept running', hint: 'after the third reply, close with 1000.' }));
     const connection = await connectionOf(peer, running);
     for (const [i, message] of MESSAGES.entries()) {
       const got = await connection.nextText({ waitingFor: show(message) });
@@ -323,7 +292,7 @@ describe('the conversation client', () => {
 
   check('closes with code 1000 and returns only after the close completes', async ({ net }) => {
     const peer = await replyingPeer(net);
-    const done = settle(net, runClient(peer.url, { out: net.output() }), WAIT_MS, () => ({ expected: 'runClient to finish', actual: 'it kept running', hint: 'after the third reply, close with 1000 and wait for "close".' }));
+    const done = net.settle(runClient(peer.url, { out: net.output() }), WAIT_MS, () => ({ expected: 'runClient to finish', actual: 'it kept running', hint: 'after the third reply, close with 1000 and wait for "close".' }));
     const connection = await connectionOf(peer, done);
     const outcome = await done;
     if (outcome.kind === 'error') throw outcome.error;
@@ -339,7 +308,7 @@ describe('the conversation client', () => {
   check('rejects, instead of hanging, when the server closes without replying', async ({ net }) => {
     const peer = await net.peer();
     peer.wss.on('connection', (socket) => socket.once('message', () => socket.close(1000)));
-    const outcome = await settle(net, runClient(peer.url, { out: net.output() }), WAIT_MS, () => ({
+    const outcome = await net.settle(runClient(peer.url, { out: net.output() }), WAIT_MS, () => ({
       expected: 'runClient to give up once the server closed the connection', actual: 'it was still waiting for a reply', hint: 'when replies.next() says done, the server is gone: throw an Error saying so.',
     }));
     if (outcome.kind === 'error' && outcome.error instanceof Error && outcome.error.name === 'TodoError') throw outcome.error;

@@ -4,39 +4,9 @@ import { createHook } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { describe, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, expectEqual, fail, show, WAIT_MS, type Endpoint, type FailureReport, type Harness, type Peer, type RunningServer } from '../../checks/harness.ts';
+import { check, expectEqual, fail, show, WAIT_MS, type Endpoint, type Outcome, type Peer, type RunningServer } from '../../checks/harness.ts';
 import { createServer, POEM } from './server.ts';
 import { runClient } from './client.ts';
-
-type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown };
-
-/** Waits (bounded) for a promise to settle, and says how: a hung promise becomes a clear failure. */
-async function settle<T>(net: Harness, promise: Promise<T>, within: number, onTimeout: () => FailureReport): Promise<Outcome<T>> {
-  let outcome: Outcome<T> | undefined;
-  promise.then(
-    (value) => { outcome = { kind: 'value', value }; net.wakeAll(); },
-    (error: unknown) => { outcome = { kind: 'error', error }; net.wakeAll(); },
-  );
-  const deadline = performance.now() + within;
-  while (!outcome) {
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) fail(onTimeout());
-    await net.sleepUntilWoken(remaining);
-  }
-  return outcome;
-}
-
-/** Waits (bounded) until probe() is true. */
-async function waitUntil(net: Harness, probe: () => boolean, within: number, onTimeout: () => FailureReport): Promise<void> {
-  const deadline = performance.now() + within;
-  while (!probe()) {
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) fail(onTimeout());
-    await net.sleepUntilWoken(Math.min(remaining, 20));
-  }
-}
 
 interface SendRecord {
   data: unknown;
@@ -153,10 +123,10 @@ describe('the streaming server', () => {
       expectEqual(await client.nextText({ waitingFor: 'the first line at once', hint: 'send the first line as soon as the client connects, then wait.' }), POEM[0], 'the first message', HINT_ONE_LINE);
       if (how === 'vanishes') client.terminate();
       else await client.close(1000);
-      await waitUntil(net, () => server.connections[0]?.readyState === WebSocket.CLOSED, WAIT_MS, () => ({
+      await net.waitUntil(() => server.connections[0]?.readyState === WebSocket.CLOSED, WAIT_MS, () => ({
         expected: 'the server side of the connection to close after the client left', actual: `its readyState is ${server.connections[0]?.readyState}`, hint: 'do not keep the connection open on the server side.',
       }));
-      await waitUntil(net, () => timers.pending().length === 0, 1000, () => ({
+      await net.waitUntil(() => timers.pending().length === 0, 1000, () => ({
         expected: 'the server to cancel its wait within 1 s of the client leaving',
         actual: `a timer still pending, created at ${timers.pending()[0]}`,
         hint: 'make the wait cancellable: an AbortController per connection, abort() on the socket\'s "close" event, and setTimeout(delayMs, undefined, { signal }) from node:timers/promises. Otherwise the loop sleeps on for a client that is gone.',
@@ -183,7 +153,7 @@ describe('the streaming client', () => {
       socket.close(1000);
     });
     const out = net.output();
-    const outcome = await settle(net, runClient(peer.url, { out }), WAIT_MS, () => ({
+    const outcome = await net.settle(runClient(peer.url, { out }), WAIT_MS, () => ({
       expected: 'runClient to return once the server closed the connection', actual: `it printed ${show(out.text)} and kept running`, hint: 'resolve when the "close" event fires.',
     }));
     if (outcome.kind === 'error') throw outcome.error;
@@ -193,7 +163,7 @@ describe('the streaming client', () => {
   check('prints the first chunk before the last one is sent', async ({ net }) => {
     const peer = await net.peer();
     const out = net.output();
-    const running = settle(net, runClient(peer.url, { out }), WAIT_MS * 2, () => ({ expected: 'runClient to return once the server closed the connection', actual: 'it kept running', hint: 'resolve when the "close" event fires.' }));
+    const running = net.settle(runClient(peer.url, { out }), WAIT_MS * 2, () => ({ expected: 'runClient to return once the server closed the connection', actual: 'it kept running', hint: 'resolve when the "close" event fires.' }));
     const connection = await connectionOf(peer, running);
     connection.send(POEM[0]);
     // The rest of the poem is held back until the first line is on the screen.
@@ -207,7 +177,7 @@ describe('the streaming client', () => {
   check('fails, instead of returning quietly, when the stream is cut off', async ({ net }) => {
     const peer = await net.peer();
     const out = net.output();
-    const running = settle(net, runClient(peer.url, { out }), WAIT_MS, () => ({
+    const running = net.settle(runClient(peer.url, { out }), WAIT_MS, () => ({
       expected: 'runClient to end once the connection dropped', actual: 'it kept running', hint: 'the "close" event fires however the connection ends: settle there.',
     }));
     const connection = await connectionOf(peer, running);

@@ -218,7 +218,7 @@ describe('the protocol server', () => {
     expectResult(reply, 'echo', 'big', `the reply to a message of exactly ${LIMIT_BYTES} bytes`, server, 'messages up to the limit are ordinary messages.');
     client.send(envelope('echo', 'too-big', { text: 'x'.repeat(LIMIT_BYTES - overhead + 1) }));
     const limitHint = 'pass maxPayload: MAX_MESSAGE_BYTES to new WebSocketServer(...); ws then refuses larger messages and closes with 1009.';
-    const closed = await waitFor(net, () => client.closed ?? (client.received.length > 1 ? 'answered' : undefined), WAIT_MS, () => fail({
+    const closed = await net.waitUntil(() => client.closed ?? (client.received.length > 1 ? 'answered' : undefined), WAIT_MS, () => fail({
       expected: `the server to close the connection with 1009 after a message of ${LIMIT_BYTES + 1} bytes`, actual: 'the connection stayed open', hint: limitHint,
     }));
     if (closed === 'answered') {
@@ -483,19 +483,6 @@ async function nextClientRequest(conn: Endpoint): Promise<ClientRequest> {
     fail({ expected: 'the request as an envelope { type, version: 1, request_id: "<1–64 characters>", payload }', actual: show(text), hint: 'build the envelope with PROTOCOL_VERSION and a fresh request_id string.' });
   }
   return { type: value.type, request_id: value.request_id, payload: value.payload };
-}
-
-/** Waits until `probe` returns something, failing through `onTimeout` after `within` ms. */
-async function waitFor<T>(net: Harness, probe: () => T | undefined, within: number, onTimeout: () => never): Promise<T> {
-  const deadline = performance.now() + within;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) onTimeout();
-    await net.sleepUntilWoken(remaining);
-  }
 }
 
 function safeParse(text: string): unknown {

@@ -17,15 +17,8 @@ const USE_THE_CLOCK = 'start the heartbeat with the timers you were given (timer
 type HeartbeatRun = RunningServer & { wss: HeartbeatServer };
 
 /** Waits (in real time, bounded) until done() holds; fails with the report otherwise. */
-async function waitUntil(net: Harness, done: () => boolean, report: () => FailureReport, within = WAIT_MS): Promise<void> {
-  const deadline = performance.now() + within;
-  while (!done()) {
-    net.throwIfLearnerCrashed();
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) fail(report());
-    // Short naps: some of what we watch (wss.clients, wss.peers) changes without telling the harness.
-    await net.sleepUntilWoken(Math.min(remaining, 20));
-  }
+function waitUntil(net: Harness, done: () => boolean, report: () => FailureReport, within = WAIT_MS): Promise<true> {
+  return net.waitUntil(done, within, report);
 }
 
 async function start(net: Harness, clock: FakeClock): Promise<HeartbeatRun> {
@@ -212,11 +205,9 @@ function round(ms: number): number {
 
 /** Awaits a promise for at most `within` ms of real time. */
 async function settle<T>(net: Harness, promise: Promise<T>, report: () => FailureReport, within = WAIT_MS): Promise<T> {
-  let outcome: { value: T } | { error: unknown } | undefined;
-  promise.then((value) => { outcome = { value }; net.wakeAll(); }, (error: unknown) => { outcome = { error }; net.wakeAll(); });
-  await waitUntil(net, () => outcome !== undefined, report, within);
-  if (outcome && 'error' in outcome) throw outcome.error;
-  return (outcome as { value: T }).value;
+  const outcome = await net.settle(promise, within, report);
+  if (outcome.kind === 'error') throw outcome.error;
+  return outcome.value;
 }
 
 /** A client under test, its events, and the fake clock it runs on. */

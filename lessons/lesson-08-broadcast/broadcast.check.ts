@@ -1,9 +1,8 @@
 // Self-checks for lesson 08. Run: npm run check lesson-08
 // Each check starts your chat room for real, on 127.0.0.1 with a free port, and connects clients.
-import type { Socket } from 'node:net';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, expectEqual, fail, show, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
+import { check, expectEqual, fail, show, tcpSocket, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
 import { createServer, type ChatServer, type ChatServerOptions } from './server.ts';
 
 interface Incoming {
@@ -45,19 +44,11 @@ function chatServer(server: RunningServer): ChatServer {
 
 /** Stops reading from the socket, like a client on a stalled network: the server's writes pile up. */
 function stopReading(client: Endpoint): void {
-  (client.ws as unknown as { _socket: Socket })._socket.pause();
+  tcpSocket(client.ws).pause();
 }
 
 function resumeReading(client: Endpoint): void {
-  (client.ws as unknown as { _socket: Socket })._socket.resume();
-}
-
-async function waitUntil(net: Harness, probe: () => boolean, within: number, onTimeout: () => never): Promise<void> {
-  const deadline = performance.now() + within;
-  while (!probe()) {
-    if (performance.now() > deadline) onTimeout();
-    await net.sleepUntilWoken(20);
-  }
+  tcpSocket(client.ws).resume();
 }
 
 describe('the chat room', () => {
@@ -142,7 +133,7 @@ describe('leavers', () => {
 
     for (const [leaver, onServer, how] of [[bob, bobOnServer, 'closed cleanly'], [carol, carolOnServer, 'dropped without a closing handshake']] as const) {
       if (leaver === bob) await bob.close(); else carol.terminate();
-      await waitUntil(net, () => onServer.readyState === WebSocket.CLOSED, 3000, () => fail({
+      await net.waitUntil(() => onServer.readyState === WebSocket.CLOSED, 3000, () => fail({
         expected: `the server to see that ${leaver.label} left`, actual: 'its connection is still open on the server', hint: 'the server notices a leaver through the socket\'s "close" event.',
       }));
       if (room.has(onServer)) {
@@ -161,7 +152,7 @@ describe('leavers', () => {
     expectEqual(room.size, 1, 'the room size with only alice left', 'every client that leaves must leave the room.');
     expectEqual(server.wss.clients.size, 1, 'wss.clients.size with only alice left', 'do not keep references to closed sockets.');
     await alice.close();
-    await waitUntil(net, () => room.size === 0, 3000, () => fail({ expected: 'an empty room after the last client left', actual: `${room.size} members`, hint: 'remove each socket from the room when it closes.' }));
+    await net.waitUntil(() => room.size === 0, 3000, () => fail({ expected: 'an empty room after the last client left', actual: `${room.size} members`, hint: 'remove each socket from the room when it closes.' }));
   });
 });
 
@@ -281,7 +272,7 @@ describe('a client that stops reading', () => {
   check('is dropped (TCP) after closeGraceMs when it still does not read', async ({ net }) => {
     const room = await slowRoom(net, { closeGraceMs: 300 });
     await pump(room, () => false);
-    await waitUntil(net, () => room.slowOnServer.readyState === WebSocket.CLOSED, 3000, () => fail({
+    await net.waitUntil(() => room.slowOnServer.readyState === WebSocket.CLOSED, 3000, () => fail({
       expected: 'the slow client\'s connection to be gone within about closeGraceMs (300 ms) of the close',
       actual: 'it is still closing: its close frame sits behind data it never reads, and so does the memory',
       hint: 'after client.close(1013, …) start a timer: setTimeout(() => client.terminate(), closeGraceMs), cleared on "close".',
@@ -299,7 +290,7 @@ describe('a client that stops reading', () => {
       fail({ expected: 'the slow client to stay connected with slowConsumer "drop"', actual: 'the server closed it', hint: 'close only with the "close" policy; "drop" skips messages instead.' });
     }
     resumeReading(room.slow);
-    await waitUntil(net, () => room.slowOnServer.bufferedAmount === 0, 10_000, () => fail({
+    await net.waitUntil(() => room.slowOnServer.bufferedAmount === 0, 10_000, () => fail({
       expected: 'the server\'s buffer for the slow client to drain once it reads again', actual: `${room.slowOnServer.bufferedAmount} bytes still waiting`, hint: 'do not hold back messages yourself: ws writes them as the client reads.',
     }));
     const sender = room.fast[0];

@@ -61,8 +61,26 @@ export function parseServerArgs(argv: string[] = process.argv.slice(2), env = pr
   return { host: values.host ?? env.HOST ?? DEFAULT_HOST, port };
 }
 
+/**
+ * A starter's todo(...) that fires inside an event handler would end the program with a raw
+ * stack trace; say it the way `npm run check` does. Any other uncaught error is printed with its
+ * stack and exits 1, as Node does: a real crash should look like one.
+ */
+function explainTodos(name: string): void {
+  process.on('uncaughtException', (error) => {
+    if (error.name !== 'TodoError') {
+      console.error(error);
+      process.exit(1);
+    }
+    const where = error.stack?.split('\n').find((line) => /lessons\/|solutions\//.test(line))?.trim();
+    console.error(`${name} stopped. Not done yet: ${error.message}${where ? `\n  ${where}` : ''}`);
+    process.exit(1);
+  });
+}
+
 /** Starts a lesson server from the command line and keeps it running until Ctrl+C. */
 export async function runServerProgram(name: string, create: ServerFactory): Promise<void> {
+  explainTodos(name);
   let address: { host: string; port: number };
   try {
     address = parseServerArgs();
@@ -98,6 +116,7 @@ export async function runServerProgram(name: string, create: ServerFactory): Pro
 
 /** Runs a lesson client against the URL given on the command line (default ws://127.0.0.1:8765). */
 export async function runClientProgram(name: string, run: ClientRunner): Promise<void> {
+  explainTodos(name);
   const url = process.argv[2] ?? process.env.URL ?? DEFAULT_URL;
   try {
     new URL(url);
@@ -108,6 +127,7 @@ export async function runClientProgram(name: string, run: ClientRunner): Promise
     await run(url, { out: process.stdout });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
+    if (err.name === 'TodoError') exitWith(`${name}: not done yet: ${err.message}`);
     const hint = err.code === 'ECONNREFUSED' ? ' Is the server running? Start it first in another terminal.' : '';
     exitWith(`${name}: ${err.message}.${hint}`);
   }

@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 20 * 60_000,
     pool: 'forks',
+    // On 2 cores vitest would run one file at a time; most of these files wait on sockets,
+    // child processes and timeouts rather than compute, so overlapping them halves the run.
+    maxWorkers: 3,
     watch: false,
   },
 });

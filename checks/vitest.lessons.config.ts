@@ -1,4 +1,7 @@
-// Runs lessons' self-checks (*.check.ts) in lessons/ and in the scratch copies under .workbook/.
+// For maintainers running lesson checks by hand with vitest's own reporter, e.g.
+//   npx vitest run --config checks/vitest.lessons.config.ts lessons/lesson-01-echo
+// `npm run check` and the contract do not read this file: checks/runner/child.mjs starts vitest
+// with the same settings inline (loading a config file costs time on every check).
 import { defineConfig } from 'vitest/config';
 import { ROOT } from './lessons.ts';
 
@@ -6,13 +9,11 @@ export default defineConfig({
   root: ROOT,
   test: {
     include: ['lessons/**/*.check.ts', '.workbook/**/*.check.ts'],
-    // The harness bounds every wait at a few seconds; this only catches a check that ignores it.
     testTimeout: 15_000,
     hookTimeout: 10_000,
     teardownTimeout: 5_000,
-    pool: 'forks',
-    reporters: ['./checks/runner/reporter.ts'],
-    setupFiles: ['./checks/runner/variant-setup.ts'],
+    pool: 'threads',
+    setupFiles: ['./checks/runner/variant-setup.ts', './checks/runner/setup.ts'],
     watch: false,
   },
 });

@@ -130,6 +130,7 @@ export async function runContract(selected: readonly Lesson[], onEvent?: (event:
       totalLimitMs: 15 * 60_000,
       // Most of a contract run is waiting (wrong solutions time out), not computing: overlap it.
       maxWorkers: 8,
+      moduleCache: false,
       onEvent,
     });
     if (report.crashed) throw new Error(`the check run crashed:\n${report.crashed}`);

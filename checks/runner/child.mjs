@@ -235,16 +235,18 @@ function originalFrame(script, frame) {
 }
 
 function pruneCache(dir) {
-  // Cached modules are keyed by path and content: every edit, and every scratch copy the
-  // contract makes, adds entries. Keep the newest ones when there are too many.
+  // Cached modules are keyed by path and content: every edit adds entries. When there are too
+  // many, drop the oldest, but only those untouched for a day: another run (watch mode, a second
+  // terminal) may be reading a recent one right now, and vitest fails a file whose entry vanishes.
   try {
     if (!existsSync(dir)) return;
     const names = readdirSync(dir);
     if (names.length <= 1500) return;
+    const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
     const aged = names.map((name) => {
       try { return { name, at: statSync(join(dir, name)).mtimeMs }; } catch { return { name, at: 0 }; }
     }).sort((a, b) => b.at - a.at);
-    for (const { name } of aged.slice(1000)) rmSync(join(dir, name), { force: true, recursive: true });
+    for (const { name, at } of aged.slice(1000)) if (at < dayAgo) rmSync(join(dir, name), { force: true, recursive: true });
   } catch {
     // a cache is optional
   }
@@ -253,8 +255,8 @@ function pruneCache(dir) {
 async function main() {
   const { createVitest } = await import('vitest/node');
   const { config } = await runRequested;
-  const cacheDir = config.cacheDir ?? join(ROOT, '.workbook', 'cache', 'vitest');
-  pruneCache(cacheDir);
+  const cacheDir = config.cacheDir;
+  if (cacheDir) pruneCache(cacheDir);
   if (config.stopAtFirstFailure) process.env.WORKBOOK_STOP_AT_FIRST_FAILURE = '1';
   const ctx = await createVitest('test', {
     config: false,
@@ -274,7 +276,7 @@ async function main() {
     reporters: [reporter],
     watch: false,
     passWithNoTests: true,
-    experimental: { fsModuleCache: true, fsModuleCachePath: cacheDir },
+    ...(cacheDir ? { experimental: { fsModuleCache: true, fsModuleCachePath: cacheDir } } : {}),
   }, {
     plugins: [awaitSites],
     logLevel: 'silent',

@@ -1,4 +1,4 @@
-// The messages the vitest child (child.mjs, or reporter.ts under vitest.lessons.config.ts) sends
+// The messages the vitest child (child.mjs) sends
 // to the process that runs the checks.
 export interface ErrorInfo {
   name: string;

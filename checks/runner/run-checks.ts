@@ -85,6 +85,12 @@ export interface RunOptions {
   maxWorkers?: number;
   /** Skip the rest of a check file after its first failure (enough to know "not done yet"). */
   stopAtFirstFailure?: boolean;
+  /**
+   * Reuse vitest's on-disk module cache between runs (default true: the learner's loop).
+   * Runs over throwaway copies (the contract) turn it off: their entries are never reused, and
+   * hundreds of them would push the shared cache into pruning while another run reads it.
+   */
+  moduleCache?: boolean;
   /** Cancels the run: the child is killed at once and the report has `cancelled`. */
   signal?: AbortSignal;
   onEvent?: (event: CheckEvent) => void;
@@ -99,7 +105,8 @@ interface ChildConfig {
   teardownTimeout: number;
   maxWorkers: number;
   stopAtFirstFailure: boolean;
-  cacheDir: string;
+  /** null: no on-disk module cache for this run. */
+  cacheDir: string | null;
 }
 
 /** vitest itself must be up and running a file within this long, even on a very busy machine. */
@@ -135,7 +142,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
     teardownTimeout: 5000,
     maxWorkers,
     stopAtFirstFailure: options.stopAtFirstFailure ?? false,
-    cacheDir: join(ROOT, '.workbook', 'cache', 'vitest'),
+    cacheDir: options.moduleCache === false ? null : join(ROOT, '.workbook', 'cache', 'vitest'),
   };
   // A child started ahead of time (warmUp) has vitest loaded already.
   const child = takeWarmChild() ?? spawnCheckChild();

@@ -15,6 +15,8 @@ import { test } from 'vitest';
 import { WebSocket, WebSocketServer, type ClientOptions as WsClientOptions, type RawData } from 'ws';
 import type { ServerOptions } from '../lib/program.ts';
 
+export { closedPort } from './ports.ts';
+
 /** How long a check waits for something that should happen at once. Generous: CI machines get busy. */
 export const WAIT_MS = 3000;
 

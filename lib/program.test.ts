@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ROOT } from '../checks/lessons.ts';
+import { closedPort } from '../checks/ports.ts';
 import { DEFAULT_PORT, parseServerArgs } from './program.ts';
 
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -61,10 +62,7 @@ describe('a lesson server run as a program', () => {
   });
 
   it('a client pointed at nothing says so plainly and exits 1', async () => {
-    const probe = new (await import('ws')).WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await once(probe, 'listening');
-    const port = (probe.address() as { port: number }).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     const client = await execa(TSX, [CLIENT, `ws://127.0.0.1:${port}`], { cwd: ROOT, reject: false, timeout: 15_000 });
     expect(client.exitCode).toBe(1);
     expect(client.stderr).toContain('ECONNREFUSED');

@@ -1,10 +1,9 @@
 // Self-checks for lesson 04. Run: npm run check lesson-04
 // Each check runs your client for real against a server on 127.0.0.1 with a free port, and each
 // one catches one of the traps in README.md.
-import { createServer as createTcpServer } from 'node:net';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, fail, show, WAIT_MS, type Harness, type Peer } from '../../checks/harness.ts';
+import { check, closedPort, fail, show, WAIT_MS, type Harness, type Peer } from '../../checks/harness.ts';
 import { createServer, GREETING, replyTo } from './greeter-server.ts';
 import { MESSAGE, runClient } from './client.ts';
 
@@ -139,18 +138,6 @@ async function greeterPeer(net: Harness, greeting: string): Promise<Peer> {
   return peer;
 }
 
-/** A port on 127.0.0.1 where nothing listens: the OS hands us a free one, and we give it back. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the greeter client', () => {
   check('receives the greeting and the reply and prints them as text', async ({ net }) => {

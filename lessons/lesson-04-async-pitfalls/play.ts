@@ -1,9 +1,9 @@
 // npm run play lesson-04: the greeter server and your client talk, then your client tries a port
 // where nothing listens. A fixed client rejects with ECONNREFUSED; the starter crashes the process.
-import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PlayContext } from '../../checks/play/play-lesson.ts';
+import { closedPort } from '../../checks/ports.ts';
 import type { ClientRunner } from '../../lib/program.ts';
 import { createServer } from './greeter-server.ts';
 
@@ -24,17 +24,4 @@ export default async function play(ctx: PlayContext): Promise<void> {
   } catch (error) {
     ctx.log('note', `the client rejected, as it should: ${(error as Error).message}`);
   }
-}
-
-/** A port where nothing listens: the OS hands us a free one and we give it back at once. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

@@ -2,16 +2,14 @@
 // first), the solution copied over it passes, and every known-wrong solution fails the checks
 // that name its mistake. All variants run in one child vitest run, each in a scratch copy of the
 // lesson folder under .workbook/ (same depth as lessons/, so relative imports resolve the same).
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { lessonDir, lessonFolder, ROOT, solutionDir, type Lesson } from '../lessons.ts';
+import { lessonFolder, ROOT, type Lesson } from '../lessons.ts';
 import { runChecks, type CheckResult, type RunReport } from '../runner/run-checks.ts';
 import type { CheckEvent, ErrorInfo } from '../runner/events.ts';
-import { readStarters } from './starters.ts';
+import { makeScratch, removeScratch } from '../runner/scratch.ts';
 import type { WrongSolution } from './wrong-solution.ts';
-
-export const SCRATCH = join(ROOT, '.workbook');
 
 export interface Variant {
   lesson: Lesson;
@@ -38,33 +36,14 @@ export async function loadWrongSolutions(lesson: Lesson): Promise<WrongSolution[
 }
 
 /** Writes the starter, solution and wrong-solution copies of each lesson under .workbook/. */
-export async function materialize(selected: readonly Lesson[], runId = String(process.pid)): Promise<Variant[]> {
+export async function materialize(selected: readonly Lesson[]): Promise<Variant[]> {
   const variants: Variant[] = [];
   for (const lesson of selected) {
-    const starters = await readStarters(lesson);
-    const base = (kind: string): string => join(SCRATCH, `${lessonFolder(lesson)}--${kind}--${runId}`);
-    const copyLesson = async (dir: string): Promise<void> => {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(SCRATCH, { recursive: true });
-      await cp(lessonDir(lesson), dir, { recursive: true });
-    };
-
-    const starterDir = base('starter');
-    await copyLesson(starterDir);
-    for (const file of lesson.files) {
-      await writeFile(join(starterDir, file), starters[file] ?? '');
-    }
-    variants.push({ lesson, kind: 'starter', name: 'untouched starter', dir: starterDir });
-
-    const solutionCopy = base('solution');
-    await copyLesson(solutionCopy);
-    await cp(solutionDir(lesson), solutionCopy, { recursive: true });
-    variants.push({ lesson, kind: 'solution', name: 'reference solution', dir: solutionCopy });
+    variants.push({ lesson, kind: 'starter', name: 'untouched starter', dir: await makeScratch(lesson, 'starter') });
+    variants.push({ lesson, kind: 'solution', name: 'reference solution', dir: await makeScratch(lesson, 'solution', { solution: true }) });
 
     for (const wrong of await loadWrongSolutions(lesson)) {
-      const dir = base(`wrong-${wrong.name}`);
-      await copyLesson(dir);
-      await cp(solutionDir(lesson), dir, { recursive: true });
+      const dir = await makeScratch(lesson, `wrong-${wrong.name}`, { solution: true });
       for (const edit of wrong.edits) {
         const path = join(dir, edit.file);
         const text = await readFile(path, 'utf8');
@@ -144,7 +123,7 @@ export async function runContract(selected: readonly Lesson[], onEvent?: (event:
     }
     return outcomes;
   } finally {
-    await Promise.all(variants.map((variant) => rm(variant.dir, { recursive: true, force: true })));
+    for (const variant of variants) removeScratch(variant.dir);
   }
 }
 

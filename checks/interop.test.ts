@@ -1,5 +1,5 @@
 // Any standard WebSocket client must be able to talk to a lesson's server. These run the seed's
-// own Python `websockets` clients (checks/interop/<lesson>.py, Debian's python3-websockets)
+// own Python `websockets` clients (checks/lessons/<lesson>/interop.py, Debian's python3-websockets)
 // against the reference solutions' servers. CI installs the package; elsewhere, a missing
 // package is reported plainly and the test is skipped, never counted as a pass.
 import { execa } from 'execa';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocketServer } from 'ws';
-import { findLesson, ROOT, solutionDir } from './lessons.ts';
+import { findLesson, lessonMetaDir, ROOT, solutionDir } from './lessons.ts';
 import type { ServerFactory } from '../lib/program.ts';
 
 const PYTHON = '/usr/bin/python3';
@@ -55,7 +55,7 @@ describe.runIf(available)('the seed\'s Python clients against the solutions', ()
   it.each(cases)('$lesson', async ({ lesson: id, server, options, stdout }) => {
     const lesson = findLesson(id);
     if (!lesson) throw new Error(`no ${id}`);
-    const script = join(ROOT, 'checks', 'interop', `${id}-${lesson.slug}.py`);
+    const script = join(lessonMetaDir(lesson), 'interop.py');
     expect(existsSync(script), script).toBe(true);
     const serverFile = server ? join(ROOT, server) : join(solutionDir(lesson), 'server.ts');
     const { createServer } = (await import(pathToFileURL(serverFile).href)) as { createServer: ServerFactory };

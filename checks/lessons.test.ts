@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findLesson, lessonFolder, lessons } from './lessons.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { findLesson, lessonDir, lessonFolder, lessonMetaDir, lessons, solutionDir } from './lessons.ts';
 import { terminalTranscript } from './play/terminal.ts';
 import { learnerFrames } from './runner/format.ts';
 
@@ -19,6 +21,12 @@ describe('the lesson list', () => {
 
   it('names folders id-slug', () => {
     expect(lessonFolder(lessons[0]!)).toBe('lesson-01-echo');
+  });
+
+  it.each(lessons.map((lesson) => [lesson.id, lesson] as const))('%s: its maintainer folder, lessons/ and solutions/ folders share one name', (_id, lesson) => {
+    expect(existsSync(join(lessonMetaDir(lesson), 'lesson.ts'))).toBe(true);
+    expect(existsSync(lessonDir(lesson))).toBe(true);
+    expect(existsSync(solutionDir(lesson))).toBe(true);
   });
 });
 

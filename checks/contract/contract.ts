@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { lessonFolder, ROOT, type Lesson } from '../lessons.ts';
+import { lessonFolder, lessonMetaDir, type Lesson } from '../lessons.ts';
 import { runChecks, type CheckResult, type RunReport } from '../runner/run-checks.ts';
 import type { CheckEvent, ErrorInfo } from '../runner/events.ts';
 import { makeScratch, removeScratch } from '../runner/scratch.ts';
@@ -29,7 +29,7 @@ export interface VariantOutcome {
 }
 
 export async function loadWrongSolutions(lesson: Lesson): Promise<WrongSolution[]> {
-  const file = join(ROOT, 'checks', 'wrong', `${lessonFolder(lesson)}.ts`);
+  const file = join(lessonMetaDir(lesson), 'wrong.ts');
   if (!existsSync(file)) return [];
   const module = (await import(file)) as { default: WrongSolution[] };
   return module.default;

@@ -1,18 +1,16 @@
-// The pristine starter files, one JSON file per lesson in checks/starters/. `npm run reset`
+// The pristine starter files, checks/lessons/<lesson-folder>/starter.json. `npm run reset`
 // restores from them without git, and the contract test checks the untouched starters even on a
 // learner's machine where lessons/ holds work in progress. Maintainers refresh a lesson's snapshot
 // with `npm run starters:save lesson-NN` after changing its starter files.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lessonDir, lessonFolder, ROOT, type Lesson } from '../lessons.ts';
-
-export const STARTERS_DIR = join(ROOT, 'checks', 'starters');
+import { lessonDir, lessonMetaDir, type Lesson } from '../lessons.ts';
 
 /** File name → pristine contents, e.g. `{ "server.ts": "…" }`. */
 export type StarterSnapshot = Record<string, string>;
 
 export function snapshotPath(lesson: Lesson): string {
-  return join(STARTERS_DIR, `${lessonFolder(lesson)}.json`);
+  return join(lessonMetaDir(lesson), 'starter.json');
 }
 
 export async function readStarters(lesson: Lesson): Promise<StarterSnapshot> {
@@ -33,6 +31,6 @@ export async function currentStarters(lesson: Lesson): Promise<StarterSnapshot> 
 }
 
 export async function saveStarters(lesson: Lesson): Promise<void> {
-  await mkdir(STARTERS_DIR, { recursive: true });
+  await mkdir(lessonMetaDir(lesson), { recursive: true });
   await writeFile(snapshotPath(lesson), `${JSON.stringify(await currentStarters(lesson), null, 2)}\n`);
 }

@@ -1,5 +1,5 @@
 // Known-wrong solutions for lesson 03: each is a mistake the explainer warns about.
-import type { WrongSolution } from '../contract/wrong-solution.ts';
+import type { WrongSolution } from '../../contract/wrong-solution.ts';
 
 export default [
   {

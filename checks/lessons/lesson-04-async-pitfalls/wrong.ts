@@ -1,5 +1,5 @@
 // Known-wrong solutions for lesson 04: each puts one of the starter's bugs back into the solution.
-import type { WrongSolution } from '../contract/wrong-solution.ts';
+import type { WrongSolution } from '../../contract/wrong-solution.ts';
 
 export default [
   {

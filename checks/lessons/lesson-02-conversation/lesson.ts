@@ -1,0 +1,19 @@
+// lesson-02: its entry in the lesson list (checks/lessons.ts reads every checks/lessons/*/lesson.ts).
+import type { Lesson } from '../../lessons.ts';
+
+export default {
+  id: 'lesson-02',
+  slug: 'conversation',
+  title: 'Conversation: many messages on one connection',
+  titleZh: '对话：一条连接上的多条消息',
+  files: ['messages.ts', 'server.ts', 'client.ts'],
+  hints: [
+    'Begin with messages.ts: attach the "message", "close" and "error" listeners immediately, before anyone calls next(), and push what arrives into a queue.',
+    'next() takes from the queue if it has something; otherwise it parks a waiting promise that the next message resolves.',
+    'On "close", resolve every parked waiter with { done: true }; on "error", reject them. Remember the ending so later next() calls get it too.',
+    'Return a plain object with next(), return() and [Symbol.asyncIterator]() { return this; }. An async function* generator listens too late: its body only starts at the first next().',
+    'return() is what `break` calls: remove your three listeners with socket.off (keep references to the functions), and resume the socket if you paused it. Pause with socket.pause() when highWaterMark messages are queued; resume when the queue is down to half.',
+    'The server is then a for await loop over messages(socket). Wrap it in try/catch/finally: a client that vanishes must not crash the server.',
+    'The client creates messages(ws) right after new WebSocket(url), then, for each message: send, await replies.next(), print. If the result is done, throw: the server left without answering.',
+  ],
+} satisfies Lesson;

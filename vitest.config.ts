@@ -1,6 +1,7 @@
 // `npm test`: the project's own tests (harness, runner, contract, book, benches).
 // Lessons' *.check.ts files are not run directly here: the contract test runs them against each
 // lesson's starter, solution and known-wrong solutions.
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,9 +10,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 20 * 60_000,
     pool: 'forks',
-    // On 2 cores vitest would run one file at a time; most of these files wait on sockets,
-    // child processes and timeouts rather than compute, so overlapping them halves the run.
-    maxWorkers: 3,
+    // Sized to the machine: one file per core, plus one, since most of these files wait on
+    // sockets, child processes and timeouts rather than compute. The contract inside one of them
+    // runs two check files per core (checks/contract/contract.ts); no test depends on speed.
+    maxWorkers: availableParallelism() + 1,
     watch: false,
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findLesson, lessonDir, lessonFolder, lessonMetaDir, lessons, solutionDir } from './lessons.ts';
+import { findLesson, LESSON_META_DIR, lessonDir, lessonFolder, lessonMetaDir, lessons, solutionDir } from './lessons.ts';
 import { terminalTranscript } from './play/terminal.ts';
 import { learnerFrames } from './runner/format.ts';
 
@@ -21,6 +21,11 @@ describe('the lesson list', () => {
 
   it('names folders id-slug', () => {
     expect(lessonFolder(lessons[0]!)).toBe('lesson-01-echo');
+  });
+
+  it('lists every folder of checks/lessons/', () => {
+    const folders = readdirSync(LESSON_META_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    expect(lessons.map(lessonFolder)).toEqual(folders.sort());
   });
 
   it.each(lessons.map((lesson) => [lesson.id, lesson] as const))('%s: its maintainer folder, lessons/ and solutions/ folders share one name', (_id, lesson) => {

@@ -3,9 +3,10 @@
 // that name its mistake. All variants run in one child vitest run, each in a scratch copy of the
 // lesson folder under .workbook/ (same depth as lessons/, so relative imports resolve the same).
 import { readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { lessonFolder, lessonMetaDir, type Lesson } from '../lessons.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { lessonFolder, lessonMetaDir, ROOT, type Lesson } from '../lessons.ts';
 import { runChecks, type CheckResult, type RunReport } from '../runner/run-checks.ts';
 import type { CheckEvent, ErrorInfo } from '../runner/events.ts';
 import { makeScratch, removeScratch } from '../runner/scratch.ts';
@@ -60,6 +61,28 @@ export async function materialize(selected: readonly Lesson[]): Promise<Variant[
   return variants;
 }
 
+/** The variant's check files (absolute paths), the files whose results it is judged on. */
+function checkFiles(variant: Variant): string[] {
+  return readdirSync(variant.dir).filter((name) => name.endsWith('.check.ts')).map((name) => join(variant.dir, name));
+}
+
+/**
+ * Why some of the variant's results are missing from the report, or undefined when every check
+ * file of the variant ran to its end and reported every check it holds.
+ */
+export function missingResults(variant: Variant, report: RunReport): string | undefined {
+  const finished = new Set(report.finishedFiles ?? []);
+  for (const file of checkFiles(variant)) {
+    const name = file.slice(variant.dir.length + 1);
+    if (!finished.has(file)) return `${name} never finished`;
+    const expected = report.checksPerFile?.[file];
+    const got = report.results.filter((result) => result.file === file).length;
+    if (expected === undefined && !report.fileErrors.some((entry) => entry.file === file)) return `${name} never said how many checks it holds`;
+    if (expected !== undefined && got < expected) return `${name} reported ${got} of its ${expected} checks`;
+  }
+  return undefined;
+}
+
 export function judge(variant: Variant, report: RunReport): VariantOutcome {
   const inside = (file: string | undefined): boolean => file !== undefined && file.startsWith(`${variant.dir}/`);
   const results = report.results.filter((result) => inside(result.file));
@@ -68,7 +91,13 @@ export function judge(variant: Variant, report: RunReport): VariantOutcome {
   const failed = results.filter((result) => result.state === 'failed');
   const problems: string[] = [];
 
-  if (report.timedOut && inside(report.timedOut.file)) problems.push(`the run was stopped: "${report.timedOut.check}" never finished`);
+  if (report.timedOut && inside(report.timedOut.file)) {
+    problems.push(`the run was stopped: ${report.timedOut.check ? `the check "${report.timedOut.check}"` : 'loading its check file'} never finished (${Math.round(report.timedOut.afterMs / 1000)} s)`);
+  } else {
+    const missing = missingResults(variant, report);
+    // Never read "no result" as a pass or as the right failure: say what was lost.
+    if (missing) problems.push(`results lost: ${missing}${lossCause(report)}`);
+  }
   if (fileErrors.length > 0) problems.push(`its check file could not be loaded: ${fileErrors[0]?.message}`);
   switch (variant.kind) {
     case 'solution':
@@ -100,20 +129,72 @@ export function judge(variant: Variant, report: RunReport): VariantOutcome {
   return { variant, results, fileErrors, unhandled, problems };
 }
 
+/** What ended a run early, as a suffix for a "results lost" problem. */
+function lossCause(report: RunReport): string {
+  if (report.crashed) return ` (the check run crashed: ${report.crashed.split('\n')[0]})`;
+  if (report.timedOut) return ` (the run was stopped when ${report.timedOut.file ? relative(ROOT, report.timedOut.file) : 'vitest'} hung)`;
+  if (report.cancelled) return ' (the run was cancelled)';
+  return ' (the run ended without its results)';
+}
+
+export interface ContractOptions {
+  onEvent?: (event: CheckEvent) => void;
+  /** Check files run at once. Default: twice the cores (most of a contract run waits on timeouts). */
+  maxWorkers?: number;
+  /** The hard limit for one check (code that never yields). Default 60 s. */
+  checkLimitMs?: number;
+}
+
+/**
+ * Runs every variant's checks and judges each. A run that is stopped (a variant hung) or that
+ * crashes loses the results of the variants still running: those are run again, a suspect of a
+ * crash alone, so every variant ends with its results or with a problem that says what was lost.
+ */
+export async function runVariants(variants: readonly Variant[], options: ContractOptions = {}): Promise<VariantOutcome[]> {
+  const outcomes = new Map<Variant, VariantOutcome>();
+  const run = (batch: readonly Variant[]): Promise<RunReport> => runChecks({
+    paths: batch.map((variant) => variant.dir),
+    // Hard limits catch code that never yields (an endless loop); hangs that yield fail softly
+    // at 15 s inside vitest. Wide, so a loaded machine never trips them.
+    checkLimitMs: options.checkLimitMs ?? 60_000,
+    totalLimitMs: 15 * 60_000,
+    maxWorkers: Math.min(batch.length, options.maxWorkers ?? Math.max(2, availableParallelism() * 2)),
+    moduleCache: false,
+    onEvent: options.onEvent,
+  });
+  const inAny = (variant: Variant, files: readonly string[] | undefined): boolean =>
+    (files ?? []).some((file) => file.startsWith(`${variant.dir}/`));
+
+  let pending = [...variants];
+  for (let round = 1; pending.length > 0; round += 1) {
+    const report = await run(pending);
+    const again: Variant[] = [];
+    const suspects: Variant[] = [];
+    for (const variant of pending) {
+      const hung = report.timedOut?.file !== undefined && report.timedOut.file.startsWith(`${variant.dir}/`);
+      const complete = missingResults(variant, report) === undefined;
+      if (complete || hung || round >= MAX_ROUNDS || !(report.timedOut || report.crashed)) {
+        outcomes.set(variant, judge(variant, report));
+      } else if (report.crashed && inAny(variant, report.unfinishedFiles)) {
+        suspects.push(variant);
+      } else {
+        again.push(variant); // lost only because another variant stopped the run
+      }
+    }
+    // A crash's suspects run alone: the one that crashes again is judged on that run.
+    for (const variant of suspects) outcomes.set(variant, judge(variant, await run([variant])));
+    pending = again;
+  }
+  return variants.map((variant) => outcomes.get(variant)!);
+}
+
+/** Re-runs after a stop or a crash are bounded: past this, what is still missing is reported lost. */
+const MAX_ROUNDS = 4;
+
 export async function runContract(selected: readonly Lesson[], onEvent?: (event: CheckEvent) => void): Promise<VariantOutcome[]> {
   const variants = await materialize(selected);
   try {
-    const report = await runChecks({
-      paths: variants.map((variant) => variant.dir),
-      checkLimitMs: 40_000,
-      totalLimitMs: 15 * 60_000,
-      // Most of a contract run is waiting (wrong solutions time out), not computing: overlap it.
-      maxWorkers: 8,
-      moduleCache: false,
-      onEvent,
-    });
-    if (report.crashed) throw new Error(`the check run crashed:\n${report.crashed}`);
-    const outcomes = variants.map((variant) => judge(variant, report));
+    const outcomes = await runVariants(variants, { onEvent });
     // A wrong solution's failures mean something only if the same checks pass the solution.
     for (const outcome of outcomes) {
       const solution = outcomes.find((o) => o.variant.lesson === outcome.variant.lesson && o.variant.kind === 'solution');
@@ -126,4 +207,3 @@ export async function runContract(selected: readonly Lesson[], onEvent?: (event:
     for (const variant of variants) removeScratch(variant.dir);
   }
 }
-

@@ -21,12 +21,16 @@ check('waits for a promise that never settles', async () => {
 const SYNTAX_ERROR_LINE = 3;
 const scratch: Record<string, string> = {};
 
+// Time bounds here are hang guards, far above what each case needs on a quiet machine: a loaded
+// machine must not fail them. The hard limit is short only where a case is about it (endless loops).
+const HANG_GUARD_MS = 40_000;
+
 /** Runs the checks with a fresh marker in the child's environment, and says what outlived the run. */
 async function run(dir: string, options: Partial<RunOptions> = {}): Promise<{ report: RunReport; ms: number; leftovers: number[] }> {
   const marker = `WORKBOOK_TEST_MARK=${randomUUID()}`;
   process.env.WORKBOOK_TEST_MARK = marker.split('=')[1];
   const started = performance.now();
-  const pending = runChecks({ paths: [dir], checkLimitMs: 3000, checkTimeoutMs: 1000, ...options });
+  const pending = runChecks({ paths: [dir], checkLimitMs: 20_000, checkTimeoutMs: 1000, ...options });
   delete process.env.WORKBOOK_TEST_MARK;
   const report = await pending;
   const ms = performance.now() - started;
@@ -49,19 +53,19 @@ afterAll(() => {
   for (const dir of Object.values(scratch)) removeScratch(dir);
 });
 
-describe.concurrent('the check runner', () => {
+describe.concurrent('the check runner', { timeout: 3 * HANG_GUARD_MS }, () => {
   it('stops an endless loop at import time, says it never finished loading and where it was stuck', async () => {
-    const { report, ms, leftovers } = await run(scratch['loop-at-import'] ?? '');
+    const { report, ms, leftovers } = await run(scratch['loop-at-import'] ?? '', { checkLimitMs: 5000 });
     expect(report.timedOut?.phase).toBe('loading');
     expect(report.timedOut?.stuckAt?.[0]).toMatchObject({ line: 1, source: 'while (true) {}' });
     expect(report.timedOut?.stuckAt?.[0]?.file).toMatch(/server\.ts$/);
-    expect(ms).toBeLessThan(12_000);
+    expect(ms).toBeLessThan(HANG_GUARD_MS);
     expect(leftovers).toEqual([]);
     expect(passed(report)).toBe(false);
   });
 
   it('stops an endless loop inside a check, and names the check', async () => {
-    const { report, leftovers } = await run(scratch['loop-in-check'] ?? '');
+    const { report, leftovers } = await run(scratch['loop-in-check'] ?? '', { checkLimitMs: 5000 });
     expect(report.timedOut?.phase).toBe('check');
     expect(report.timedOut?.check).toBeTruthy();
     expect(report.timedOut?.stuckAt?.[0]).toMatchObject({ function: 'runClient', line: 3 });
@@ -78,7 +82,7 @@ describe.concurrent('the check runner', () => {
     expect(result?.errors[0]?.message).toContain('Expected the check to finish within 1 s');
     expect(result?.errors[0]?.message).toMatch(/never\.check\.ts:5\n\s+await reply;\n\s+\(reply comes from line 4: const reply = new Promise<string>\(\(\) => \{\}\);\)/);
     expect(report.timedOut).toBeUndefined();
-    expect(ms).toBeLessThan(8000);
+    expect(ms).toBeLessThan(HANG_GUARD_MS);
     expect(leftovers).toEqual([]);
   });
 
@@ -120,19 +124,19 @@ describe.concurrent('the check runner', () => {
     setTimeout(() => controller.abort(), 300);
     const { report, ms, leftovers } = await pending;
     expect(report.cancelled).toBe(true);
-    expect(ms).toBeLessThan(5000);
+    expect(ms).toBeLessThan(HANG_GUARD_MS);
     expect(leftovers).toEqual([]);
   });
 
-  it('npm run check on an endless loop fails within 15 s with a timeout message, leaving nothing running', async () => {
+  it('npm run check stops an endless loop with a timeout message, leaving nothing running', async () => {
     const marker = randomUUID();
     const started = performance.now();
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/check.ts'), 'lesson-01', '--dir', scratch['loop-at-import'] ?? ''], {
-        cwd: ROOT, env: { ...process.env, WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: join(ROOT, '.workbook', `state-hardening-${process.pid}.json`) }, timeout: 30_000,
+        cwd: ROOT, env: { ...process.env, WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: join(ROOT, '.workbook', `state-hardening-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
       }, (error, out) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout: out }));
     });
-    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
     expect(code).toBe(1);
     expect(stdout).toMatch(/Stopped after \d+\.\d s: your files never finished loading/);
     expect(stdout).toMatch(/stuck at .*server\.ts:1/);

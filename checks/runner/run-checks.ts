@@ -67,12 +67,20 @@ export interface RunReport {
   finishedFiles?: string[];
   /** How many checks the loaded files hold (some may not have run when a run is stopped). */
   expectedChecks?: number;
+  /** How many checks each loaded file holds: a file that reported fewer results lost some. */
+  checksPerFile?: Record<string, number>;
+  /** Files that had started but not finished when the run was stopped or the child died. */
+  unfinishedFiles?: string[];
 }
 
 export interface RunOptions {
   /** Files or folders (relative to the project root or absolute) whose *.check.ts files to run. */
   paths: string[];
-  /** Hard limit for one check (or for loading a file) before the run is killed. */
+  /**
+   * Hard limit: how long a check file's worker may fall silent (its event loop not turning: an
+   * endless loop, loading or running) before the run is killed. A slow check that still yields is
+   * never killed by it: the soft limit fails it instead.
+   */
   checkLimitMs?: number;
   /**
    * Soft limit for one check, enforced inside vitest: the check fails with where it was waiting,
@@ -112,8 +120,9 @@ interface ChildConfig {
 /** vitest itself must be up and running a file within this long, even on a very busy machine. */
 const STARTUP_LIMIT_MS = 60_000;
 
-/** Sent by setup.ts in the worker as each check starts and ends, unbatched (see setup.ts). */
+/** Sent by setup.ts in the worker as each check starts and ends, and while it is alive, unbatched (see setup.ts). */
 type WorkerSignal =
+  | { type: 'alive'; file: string }
   | { type: 'running'; file: string; name: string }
   | ({ type: 'check-done' } & CheckResult);
 
@@ -132,7 +141,7 @@ export function includeGlobs(paths: string[]): string[] {
 export async function runChecks(options: RunOptions): Promise<RunReport> {
   const { paths, checkLimitMs = 20_000, totalLimitMs = 10 * 60_000, maxWorkers = Math.max(2, availableParallelism()), onEvent, signal } = options;
   const softLimitMs = Math.max(1000, Math.min(options.checkTimeoutMs ?? 15_000, checkLimitMs - 2000));
-  const report: RunReport = { results: [], fileErrors: [], unhandled: [], logs: [], finishedFiles: [] };
+  const report: RunReport = { results: [], fileErrors: [], unhandled: [], logs: [], finishedFiles: [], checksPerFile: {} };
   if (signal?.aborted) return { ...report, cancelled: true };
 
   const config: ChildConfig = {
@@ -155,8 +164,10 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
 
   const killGroup = (): void => killProcessGroup(child);
   const started = performance.now();
-  // Per running check file: when it last made progress, whether it is still loading, its current check.
-  const files = new Map<string, { since: number; loaded: boolean; check?: { name: string; since: number } }>();
+  // Per running check file: when it started, when its worker last said it was alive (undefined until
+  // setup.ts first runs in it), whether it is still loading, and its current check.
+  const files = new Map<string, { since: number; alive?: number; loaded: boolean; check?: { name: string; since: number } }>();
+  const finished = new Set<string>();
   let anyFileStarted = false;
   let ended = false;
   let stopping = false;
@@ -174,6 +185,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
     if (stopping) return;
     stopping = true;
     const frames = await askWhere(child, 1500);
+    report.unfinishedFiles = [...files.keys()];
     killGroup();
     // A stuck worker never sends vitest's last batch: report what setup.ts saw finish.
     for (const result of doneUnreported.values()) {
@@ -197,8 +209,10 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
       return;
     }
     for (const [file, state] of files) {
-      const since = state.check?.since ?? state.since;
-      if (now - since > checkLimitMs) {
+      // Before its first beat the worker is vitest's own start-up: slow on a busy machine, not stuck.
+      const silentFor = now - (state.alive ?? state.since);
+      if (silentFor > (state.alive === undefined ? Math.max(checkLimitMs, STARTUP_LIMIT_MS) : checkLimitMs)) {
+        const since = state.check?.since ?? state.since;
         void stop({ file, check: state.check?.name, afterMs: Math.round(now - since), phase: state.check || state.loaded ? 'check' : 'loading' });
         return;
       }
@@ -231,10 +245,19 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
     switch (event.type) {
       case 'where':
         return; // answered to askWhere()
+      case 'alive': {
+        // A worker may beat once more after vitest reported its file finished.
+        if (finished.has(event.file)) return;
+        const state = files.get(event.file) ?? { since: now, loaded: false };
+        state.alive = now;
+        files.set(event.file, state);
+        return;
+      }
       case 'running': {
         anyFileStarted = true;
         const state = files.get(event.file) ?? { since: now, loaded: true };
         state.check = { name: event.name, since: now };
+        state.alive = now;
         files.set(event.file, state);
         return;
       }
@@ -242,6 +265,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
         const { type: _type, ...result } = event;
         if (!report.results.some((r) => r.file === result.file && r.name === result.name)) doneUnreported.set(key(result.file, result.name), result);
         const state = files.get(event.file);
+        if (state) state.alive = now;
         if (state?.check?.name === event.name) {
           state.check = undefined;
           state.since = now;
@@ -254,6 +278,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
         break;
       case 'file-loaded': {
         report.expectedChecks = (report.expectedChecks ?? 0) + (event.checks ?? 0);
+        if (report.checksPerFile) report.checksPerFile[event.file] = event.checks ?? 0;
         const state = files.get(event.file);
         if (state) Object.assign(state, { since: now, loaded: true });
         break;
@@ -281,6 +306,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
         break;
       case 'file-end':
         files.delete(event.file);
+        finished.add(event.file);
         report.finishedFiles?.push(event.file);
         break;
       case 'log':
@@ -306,13 +332,15 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
   if (!ended && !report.timedOut && !report.cancelled) {
     const output = `${stderr}\n${stdout}`.trim();
     report.crashed = output || `the check runner exited with ${exit.code ?? exit.signal}`;
+    report.unfinishedFiles = [...files.keys()];
   }
   return report;
 }
 
 export function passed(report: RunReport): boolean {
   return !report.timedOut && !report.crashed && !report.cancelled && report.fileErrors.length === 0 && report.unhandled.length === 0 &&
-    report.results.length > 0 && report.results.every((result) => result.state === 'passed');
+    report.results.length > 0 && report.results.length >= (report.expectedChecks ?? 0) &&
+    report.results.every((result) => result.state === 'passed');
 }
 
 function killProcessGroup(child: ChildProcess): void {

@@ -7,13 +7,19 @@
 // - Says when each check starts and ends on a BroadcastChannel that child.mjs forwards to the
 //   parent at once. vitest's own reports are batched, and a worker stuck in an endless loop never
 //   sends its last batch: without this, the parent would not know which check is stuck.
+// - Beats (an 'alive' message) while this worker's event loop turns. The parent stops a run only
+//   when a worker falls silent: code that never yields (an endless loop) is told apart from a
+//   check that is merely slow on a busy machine, which the soft time limit handles.
 import { BroadcastChannel } from 'node:worker_threads';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 declare global {
   // eslint-disable-next-line no-var
   var __workbookAwait: <T>(value: T, site: string) => T;
 }
+
+/** How often a worker says it is alive; the runner's hard limit is many beats long. */
+const BEAT_MS = 250;
 
 const pending = new Map<number, string>();
 let nextId = 0;
@@ -33,6 +39,12 @@ let fileFailed = false;
 
 const channel = new BroadcastChannel('websocket-workbook:checks');
 channel.unref();
+
+// Each check file runs in a worker thread of its own, which loads this file first.
+const checkFile = expect.getState().testPath;
+const beat = (): void => channel.postMessage({ type: 'alive', file: checkFile });
+beat(); // at once: the learner's files are imported next, and may never yield
+setInterval(beat, BEAT_MS).unref();
 let checkStarted = 0;
 
 // vitest reads the hooks' first parameter as fixtures: it must be destructured.

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AbuseResult } from './abuse.ts';
 import type { BenchReport, BroadcastRun } from './scenarios.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -16,13 +17,13 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 describe('npm run bench (tiny sizes)', () => {
   let dir = '';
   let stdout = '';
-  let report: BenchReport;
+  let report: BenchReport & { abuse: AbuseResult[] };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bench-test-'));
     const out = join(dir, 'report.json');
     ({ stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--tiny', '--out', out], { cwd: ROOT, timeout: 60_000 }));
-    report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
+    report = JSON.parse(await readFile(out, 'utf8')) as BenchReport & { abuse: AbuseResult[] };
   }, 90_000);
 
   afterAll(async () => {
@@ -30,7 +31,7 @@ describe('npm run bench (tiny sizes)', () => {
   });
 
   it('prints the tables and where the JSON went', () => {
-    for (const text of ['Machine:', 'Echo:', 'Broadcast:', 'Targets', 'lesson 01 solution', 'bare ws echo', 'naive, slow consumers', 'Report written to']) {
+    for (const text of ['Machine:', 'Echo:', 'Broadcast:', 'Targets', 'lesson 01 solution', 'bare ws echo', 'naive, slow consumers', 'Abuse (a client that sends and never reads)', 'Report written to']) {
       expect(stdout).toContain(text);
     }
   });
@@ -73,5 +74,13 @@ describe('npm run bench (tiny sizes)', () => {
       expect(target.limit).toBeGreaterThanOrEqual(0);
     }
     expect(report.machine.cores).toBeGreaterThan(0);
+  });
+
+  it('abuse: measured the server under a client that never reads, and saw the other client served', () => {
+    expect(report.abuse).toHaveLength(1);
+    const [result] = report.abuse;
+    expect(result?.sentBytes).toBeGreaterThan(0);
+    expect(result?.rssPeak).toBeGreaterThanOrEqual(result?.rssBefore ?? Number.NaN);
+    expect(result?.othersServed).toBe(true);
   });
 });

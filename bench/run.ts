@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ATTACKS, formatAbuse, runAbuse } from './abuse.ts';
 import { formatReport } from './report.ts';
 import { FULL, runBench, TINY } from './scenarios.ts';
 
@@ -12,8 +13,11 @@ const { values } = parseArgs({ options: { tiny: { type: 'boolean' }, out: { type
 
 console.log(`Benchmarks (${values.tiny ? 'tiny sizes' : 'full sizes'}): servers run in a child process, clients here, all on 127.0.0.1.`);
 const started = performance.now();
-const report = await runBench(values.tiny ? TINY : FULL, (line) => console.log(`  · ${line}`));
-console.log(`\n${formatReport(report)}\n`);
+const bench = await runBench(values.tiny ? TINY : FULL, (line) => console.log(`  · ${line}`));
+// Abuse: each lesson server under a client that sends and never reads (tiny: one server, 1 s).
+const abuse = await runAbuse(values.tiny ? 1 : 10, values.tiny ? ATTACKS.slice(0, 1) : ATTACKS, (line) => console.log(`  · ${line}`));
+const report = { ...bench, abuse };
+console.log(`\n${formatReport(report)}\n\nAbuse (a client that sends and never reads):\n${formatAbuse(abuse)}\n`);
 
 const file = values.out ?? join(HERE, 'results', `bench-${report.createdAt.replace(/[:.]/g, '-')}.json`);
 await mkdir(dirname(file), { recursive: true });

@@ -1,0 +1,164 @@
+// The abuse scenario: each lesson server under one client that sends as fast as the server takes
+// it and never reads a byte (its receive window fills, then the server's buffers would), next to
+// a well-behaved client that should still be answered. Reports the server's RSS growth, whether
+// and when the abuser was cut off, and whether the other client was served.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { MiB } from './stats.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export interface Attack {
+  lesson: string;
+  /** What the abuser sends, in words, for the table. */
+  name: string;
+  /** One message to send again and again, or 'ping' for 125-byte pings. */
+  payload: string | 'ping';
+  /** What the well-behaved client sends to see that the server still answers. */
+  probe: string;
+}
+
+const echo60k = 'x'.repeat(60_000);
+const envelope = (text: string): string => JSON.stringify({ type: 'echo', version: 1, request_id: 'abuse', payload: { text } });
+
+export const ATTACKS: Attack[] = [
+  { lesson: 'lesson-01', name: '60 KB echo requests', payload: echo60k, probe: 'still there?' },
+  { lesson: 'lesson-02', name: '60 KB messages', payload: echo60k, probe: 'still there?' },
+  { lesson: 'lesson-02', name: '125-byte pings', payload: 'ping', probe: 'still there?' },
+  { lesson: 'lesson-05', name: '" " (an error each)', payload: ' ', probe: 'hello world' },
+  { lesson: 'lesson-06', name: '16 KB echo requests', payload: envelope('y'.repeat(16_000)), probe: envelope('still there?') },
+  { lesson: 'lesson-06', name: '"x" (bad_json each)', payload: 'x', probe: envelope('still there?') },
+  { lesson: 'lesson-07', name: '60 KB echo requests', payload: echo60k, probe: 'still there?' },
+  { lesson: 'lesson-08', name: '125-byte pings', payload: 'ping', probe: 'still there?' },
+  { lesson: 'lesson-08', name: '60 KB chat messages', payload: echo60k, probe: 'still there?' },
+];
+
+export interface AbuseResult {
+  lesson: string;
+  attack: string;
+  seconds: number;
+  /** What the abuser's messages added up to, as far as its own socket took them. */
+  sentBytes: number;
+  rssBefore: number;
+  rssPeak: number;
+  /** Milliseconds after the attack began that the server closed the abuser, if it did. */
+  cutOffAfterMs?: number;
+  closeCode?: number;
+  /** The well-behaved client got an answer to its probe while the attack went on. */
+  othersServed: boolean;
+}
+
+/** The TCP socket under a ws client (a private field: the harness's tcpSocket is vitest-only). */
+function tcpSocket(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket;
+}
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+async function startServer(lesson: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(HERE, 'abuse-server.ts'), [lesson], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => { throw new Error(`the ${lesson} server exited before it listened`); }),
+  ])) as [{ type: string; port: number }];
+  return { child, port: message.port };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends the probe and waits (bounded) for any answer. */
+async function probe(url: string, text: string, withinMs: number): Promise<boolean> {
+  const ws = new WebSocket(url);
+  ws.on('error', () => {});
+  try {
+    const answered = new Promise<boolean>((resolve) => {
+      ws.once('message', () => resolve(true));
+      ws.once('close', () => resolve(false));
+    });
+    await Promise.race([once(ws, 'open'), sleep(withinMs)]);
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    // Some servers greet first: any message after our probe counts, the greeting is read first.
+    ws.send(text);
+    return await Promise.race([answered, sleep(withinMs).then(() => false)]);
+  } finally {
+    ws.terminate();
+  }
+}
+
+export async function runAttack(attack: Attack, seconds: number): Promise<AbuseResult> {
+  const { child, port } = await startServer(attack.lesson);
+  const url = `ws://127.0.0.1:${port}`;
+  try {
+    await sleep(300);
+    const rssBefore = rssOf(child.pid!);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => { try { rssPeak = Math.max(rssPeak, rssOf(child.pid!)); } catch { /* gone */ } }, 20);
+
+    const abuser = new WebSocket(url);
+    abuser.on('error', () => {});
+    await once(abuser, 'open');
+    tcpSocket(abuser).pause(); // never read a byte again
+    const started = performance.now();
+    let closed: { at: number; code: number } | undefined;
+    abuser.once('close', (code: number) => { closed = { at: performance.now() - started, code }; });
+
+    let sentBytes = 0;
+    const chunk = attack.payload === 'ping' ? Buffer.alloc(125, 7) : attack.payload;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const deadline = started + seconds * 1000;
+    let othersServed = false;
+    let probing: Promise<void> | undefined;
+    while (performance.now() < deadline && !closed) {
+      // Keep the abuser's own queue small: what matters is what the server holds.
+      // Fill the abuser's own queue up to 1 MiB, then let the event loop move it out.
+      for (let i = 0; i < 4096 && abuser.bufferedAmount < MiB; i += 1) {
+        if (attack.payload === 'ping') abuser.ping(chunk); else abuser.send(chunk);
+        sentBytes += size;
+      }
+      if (!probing && performance.now() - started > (seconds * 1000) / 2) {
+        probing = probe(url, attack.probe, 5000).then((served) => { othersServed = served; });
+      }
+      await sleep(1);
+    }
+    await probing;
+    clearInterval(sampler);
+    rssPeak = Math.max(rssPeak, rssOf(child.pid!));
+    abuser.terminate();
+    return {
+      lesson: attack.lesson, attack: attack.name, seconds, sentBytes: sentBytes - abuser.bufferedAmount, rssBefore, rssPeak,
+      ...(closed ? { cutOffAfterMs: Math.round(closed.at), closeCode: closed.code } : {}), othersServed,
+    };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+export async function runAbuse(seconds: number, attacks: Attack[] = ATTACKS, progress: (line: string) => void = () => {}): Promise<AbuseResult[]> {
+  const results: AbuseResult[] = [];
+  for (const attack of attacks) {
+    progress(`abuse: ${attack.lesson} under ${attack.name}, ${seconds} s`);
+    results.push(await runAttack(attack, seconds));
+  }
+  return results;
+}
+
+export function formatAbuse(results: AbuseResult[]): string {
+  const mb = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+  const rows = results.map((r) => [
+    r.lesson, r.attack, mb(r.sentBytes), `+${mb(r.rssPeak - r.rssBefore)}`,
+    r.cutOffAfterMs === undefined ? 'no' : `after ${(r.cutOffAfterMs / 1000).toFixed(1)} s (${r.closeCode})`,
+    r.othersServed ? 'yes' : 'NO',
+  ]);
+  const header = ['server', 'the client sends, never reads', 'sent', 'server RSS growth', 'cut off', 'others served'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}

@@ -7,9 +7,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { isMain } from '../../lib/program.ts';
-import { findLesson, lessonDir, lessonFolder, lessonIdList, lessons, ROOT, type Lesson } from '../lessons.ts';
-import { displayPath, formatError, formatLoadError, formatStuck, learnerFrames } from '../runner/format.ts';
+import { findLesson, lessonDir, lessonFolder, lessonIdList, ROOT, type Lesson } from '../lessons.ts';
+import { displayPath, formatError, formatLoadError, formatStuck, formatTypeErrors, learnerFrames } from '../runner/format.ts';
+import { typecheckFolder, type TypecheckResult } from '../runner/typecheck.ts';
 import { passed, runChecks, type RunReport } from '../runner/run-checks.ts';
+import { statusFromRun } from './progress.ts';
+import { lessonKey, nextNotDone, writeCachedStatuses } from './status-cache.ts';
 import { updateState } from './state.ts';
 
 /** A check that awaits something for longer than this fails, saying where it waited. */
@@ -75,9 +78,23 @@ export interface ExplainOptions {
   showNext?: boolean;
   /** How to get a hint, e.g. `press h` in watch mode. */
   hintHow?: string;
+  /** What TypeScript said about the lesson's files, checked beside the checks. */
+  types?: TypecheckResult;
 }
 
-export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(lesson), showNext = true, hintHow }: ExplainOptions = {}): void {
+/** Done means every check passes and TypeScript finds no error in the lesson's files. */
+export function lessonPassed(report: RunReport, types: TypecheckResult | undefined): boolean {
+  return passed(report) && (types?.errors.length ?? 0) === 0;
+}
+
+export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(lesson), showNext = true, hintHow, types }: ExplainOptions = {}): void {
+  if (types && types.errors.length > 0) {
+    const count = types.errors.length;
+    console.log(pc.red(`\n  ✗ TypeScript found ${count} type error${count === 1 ? '' : 's'} in your files:`));
+    console.log(formatTypeErrors(types.errors));
+  } else if (types?.failed) {
+    console.log(pc.yellow(`\n  ! Your files could not be type-checked (${types.failed}); run npx tsc -p tsconfig.json to see why.`));
+  }
   for (const { file, errors } of report.fileErrors) {
     console.log(pc.red(`\n  ✗ ${displayPath(file)} could not be loaded, so none of its checks ran.`));
     for (const error of errors) console.log(formatLoadError(error));
@@ -114,19 +131,20 @@ export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(les
   const good = report.results.filter((result) => result.state === 'passed').length;
   const folder = displayPath(resolve(dir));
   console.log('');
-  if (passed(report)) {
+  if (passed(report) && (types?.errors.length ?? 0) > 0) {
+    console.log(pc.yellow(`  All ${total} checks pass, but ${lesson.id} is not done until TypeScript finds no type errors (above).`));
+  } else if (passed(report)) {
     console.log(pc.green(`  All ${total} checks pass. ${lesson.id} is done!`));
     console.log(`  Now compare with the reference solution in ${pc.bold(`solutions/${lessonFolder(lesson)}/`)} (${lesson.files.join(', ')}):`);
     console.log(`  there is often more than one good answer, and the comments there say why each line is as it is.`);
-    const next = lessons[lessons.indexOf(lesson) + 1];
+    // Next is the first lesson not done yet (the overview's kept results say which are).
+    const next = showNext ? nextNotDone(lesson) : undefined;
     if (!showNext) {
       // the caller says what comes next
     } else if (next) {
-      console.log(existsSync(lessonDir(next))
-        ? `  Next: ${pc.bold(`${next.id} · ${next.title}`)}, read lessons/${lessonFolder(next)}/README.md, then ${pc.bold(`npm run check ${next.id}`)}`
-        : `  Next: ${next.id} · ${next.title} (not published yet).`);
+      console.log(`  Next: ${pc.bold(`${next.id} · ${next.title}`)}, read lessons/${lessonFolder(next)}/README.md, then ${pc.bold(`npm run check ${next.id}`)}`);
     } else {
-      console.log('  That was the last lesson. Well done!');
+      console.log('  Every published lesson is done. Well done!');
     }
   } else if (total === 0 && report.fileErrors.length === 0 && !report.timedOut && !report.crashed && !report.cancelled) {
     console.log(pc.yellow(`  No checks found in ${folder}/ (files named *.check.ts).`));
@@ -137,7 +155,7 @@ export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(les
       : `${good} of ${total} checks pass${ran < total ? ` (${total - ran} did not run)` : ''}.`;
     console.log(pc.yellow(`  ${summary}`) + (firstFailure ? ` Start with “${firstFailure.name}”.` : ''));
     console.log(`  Files to edit: ${lesson.files.map((file) => `${folder}/${file}`).join(', ')}`);
-    console.log(`  Stuck? ${pc.bold(hintHow ?? `npm run hint ${lesson.id}`)} reveals one hint at a time.`);
+    console.log(`  Stuck? ${hintHow ? `${pc.bold(hintHow)} to reveal` : `${pc.bold(`npm run hint ${lesson.id}`)} reveals`} one hint at a time.`);
   }
 }
 
@@ -182,9 +200,16 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.dir) updateState((state) => { state.current = lesson.id; });
+  // The type check runs beside the checks (its own process), not after them.
+  const typing = typecheckFolder(dir);
+  const key = lessonKey(dir); // before the run: an edit during it must not be credited
   const report = await checkLesson(lesson, { dir });
-  explain(lesson, report, { dir });
-  process.exitCode = passed(report) ? 0 : 1;
+  const types = await typing;
+  explain(lesson, report, { dir, types });
+  process.exitCode = lessonPassed(report, types) ? 0 : 1;
+  // The overview (npm start) shows this result until the lesson's files change.
+  const status = statusFromRun({ lesson, dir }, report, types);
+  if (!values.dir && !types.failed && status.state !== 'stuck') writeCachedStatuses([{ status, key }]);
 }
 
 if (isMain(import.meta.url)) await main();

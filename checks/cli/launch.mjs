@@ -5,7 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import { warmUp } from '../runner/spawn-child.mjs';
 
-const COMMANDS = { check: true, overview: true, watch: true, hint: false, reset: false };
+// true: start the check runner's child ahead of time. The overview mostly shows kept results, so it starts one only when a lesson changed.
+const COMMANDS = { check: true, overview: false, watch: true, hint: false, reset: false };
 const [command = '', ...args] = process.argv.slice(2);
 if (!(command in COMMANDS)) {
   console.error(`Usage: node checks/cli/launch.mjs <${Object.keys(COMMANDS).join('|')}> [args…]`);

@@ -1,5 +1,6 @@
 // The overview (npm start): every lesson's state, worked out by running the checks in one run.
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ beforeAll(async () => {
     starter: {},
     broken: { files: { 'server.ts': 'export const = 1;\n' } },
     stuck: { files: { 'server.ts': 'while (true) {}\n' } },
+    cachedSolved: { solution: true },
+    cachedStarter: {},
   };
   await Promise.all(Object.entries(variants).map(async ([tag, options]) => { dirs[tag] = await makeScratch(lesson, `overview-${tag}`, options); }));
 });
@@ -36,12 +39,40 @@ describe.concurrent('the overview', () => {
       { lesson, dir: dirs.broken ?? '' },
       { lesson, dir: join(ROOT, '.workbook', 'lesson-01-echo--not-there') },
     ];
-    const statuses = await lessonStatuses(entries, { checkLimitMs: 3000, checkTimeoutMs: 1000 });
+    const statuses = await lessonStatuses(entries, { checkLimitMs: 3000, checkTimeoutMs: 1000, cache: false });
     expect(statuses.map((status) => status.state)).toEqual(['done', 'stuck', 'started', 'not-started', 'broken', 'missing']);
     expect(statuses[1]?.reason).toBe('its files never finished loading');
     expect(statuses[2]?.passedChecks).toBeGreaterThan(0);
     expect(statuses[4]?.reason).toBe('a syntax error');
     expect(nextLesson(statuses)).toBe(statuses[1]);
+  });
+
+  it('keeps each lesson\'s status until its files change, and then checks only that lesson again', async () => {
+    const state = join(ROOT, '.workbook', `overview-cache-${process.pid}.json`);
+    const previous = process.env.WORKBOOK_STATE;
+    process.env.WORKBOOK_STATE = state;
+    try {
+      const entries: LessonEntry[] = [{ lesson, dir: dirs.cachedSolved ?? '' }, { lesson, dir: dirs.cachedStarter ?? '' }];
+      const checked = async (): Promise<{ states: string[]; files: string[] }> => {
+        const files: string[] = [];
+        const statuses = await lessonStatuses(entries, { onEvent: (event) => { if (event.type === 'file-start') files.push(event.file); } });
+        return { states: statuses.map((status) => status.state), files };
+      };
+      const first = await checked();
+      expect(first.states).toEqual(['done', 'not-started']);
+      expect(first.files).toHaveLength(2);
+      const again = await checked();
+      expect(again).toEqual({ states: ['done', 'not-started'], files: [] });
+      // A type error is a change, and makes a lesson whose checks pass not done.
+      const server = join(dirs.cachedSolved ?? '', 'server.ts');
+      writeFileSync(server, readFileSync(server, 'utf8').replace('export function createServer(', 'const wrong: number = "text";\nexport function createServer('));
+      const changed = await checked();
+      expect(changed.states).toEqual(['started', 'not-started']);
+      expect(changed.files.map((file) => file.startsWith(dirs.cachedSolved ?? ''))).toEqual([true]);
+    } finally {
+      if (previous === undefined) delete process.env.WORKBOOK_STATE; else process.env.WORKBOOK_STATE = previous;
+      rmSync(state, { force: true });
+    }
   });
 
   const status = (id: string, state: LessonStatus['state']): LessonStatus => {
@@ -66,7 +97,7 @@ describe.concurrent('the overview', () => {
   });
 
   it('npm start prints the overview of the real lessons/ folder', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKBOOK_STATE: join(ROOT, '.workbook', `overview-real-${process.pid}.json`) };
     delete env.FORCE_COLOR;
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/overview.ts')], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {

@@ -1,10 +1,14 @@
 // Where the learner stands: every lesson's checks, all in one run, each lesson stopped at its
-// first failing check (that is enough to know it is not done yet). Used by the overview
-// (`npm start`) and by watch mode to find the next lesson.
+// first failing check (that is enough to know it is not done yet), and its files type-checked.
+// Used by the overview (`npm start`) and by watch mode to find the next lesson. A lesson's last
+// status is kept with a hash of everything it depends on (status-cache.ts): unchanged lessons are
+// not run again.
 import { existsSync } from 'node:fs';
 import { lessonDir, lessons, type Lesson } from '../lessons.ts';
 import { compileError } from '../runner/format.ts';
 import { isInside, runChecks, type RunReport } from '../runner/run-checks.ts';
+import { typecheckFolders, type TypecheckResult } from '../runner/typecheck.ts';
+import { lessonKey, readCachedStatus, writeCachedStatuses } from './status-cache.ts';
 import type { CheckEvent } from '../runner/events.ts';
 import { CHECK_LIMIT_MS, CHECK_TIMEOUT_MS } from './check.ts';
 
@@ -45,17 +49,30 @@ export interface StatusOptions {
   /** The limits of one check (tests shorten them). */
   checkLimitMs?: number;
   checkTimeoutMs?: number;
+  /** Reuse the kept status of a lesson whose files have not changed (default true). */
+  cache?: boolean;
 }
 
 export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEntries(), options: StatusOptions = {}): Promise<LessonStatus[]> {
-  const { onEvent, checkLimitMs = CHECK_LIMIT_MS, checkTimeoutMs = CHECK_TIMEOUT_MS } = options;
+  const { onEvent, checkLimitMs = CHECK_LIMIT_MS, checkTimeoutMs = CHECK_TIMEOUT_MS, cache = true } = options;
   const statuses = new Map<LessonEntry, LessonStatus>();
+  const keys = new Map<LessonEntry, string>();
   for (const entry of entries) {
-    if (!existsSync(entry.dir)) statuses.set(entry, { ...entry, state: 'missing', passedChecks: 0 });
+    if (!existsSync(entry.dir)) {
+      statuses.set(entry, { ...entry, state: 'missing', passedChecks: 0 });
+      continue;
+    }
+    const key = lessonKey(entry.dir);
+    keys.set(entry, key);
+    const kept = cache ? readCachedStatus(entry, key) : undefined;
+    if (kept) statuses.set(entry, kept);
   }
+  const toCheck = entries.filter((entry) => !statuses.has(entry));
+  // The type check runs beside the checks: one compiler run for every lesson being checked.
+  const typing = toCheck.length > 0 ? typecheckFolders(toCheck.map((entry) => entry.dir)) : Promise.resolve(new Map<string, TypecheckResult>());
   // Bounded: each round either finishes or marks one more lesson stuck.
   for (let round = 0; round <= entries.length; round += 1) {
-    const pending = entries.filter((entry) => !statuses.has(entry));
+    const pending = toCheck.filter((entry) => !statuses.has(entry));
     if (pending.length === 0) break;
     const report = await runChecks({
       paths: pending.map((entry) => entry.dir),
@@ -80,7 +97,31 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
       }
     }
   }
+  const types = await typing;
+  for (const entry of toCheck) {
+    const status = statuses.get(entry);
+    const errors = types.get(entry.dir)?.errors ?? [];
+    if (status?.state === 'done' && errors.length > 0) {
+      const [first] = errors;
+      statuses.set(entry, { ...status, state: 'started', reason: `a type error (${first?.code} at line ${first?.line})` });
+    }
+  }
+  // Stuck lessons are not kept: a stop can come from a busy machine as well as from the code.
+  if (cache) writeCachedStatuses(toCheck.flatMap((entry) => {
+    const status = statuses.get(entry);
+    const key = keys.get(entry);
+    return status && key && status.state !== 'stuck' ? [{ status, key }] : [];
+  }));
   return entries.map((entry) => statuses.get(entry) ?? { ...entry, state: 'stuck', passedChecks: 0, reason: 'not checked' });
+}
+
+/** The status of one lesson from a full check run (npm run check), to keep for the overview. */
+export function statusFromRun(entry: LessonEntry, report: RunReport, types: TypecheckResult): LessonStatus {
+  const status = report.timedOut && isInside(entry.dir, report.timedOut.file)
+    ? { ...entry, state: 'stuck' as const, passedChecks: 0, reason: 'the check run was stopped' }
+    : judge(entry, report);
+  const [first] = types.errors;
+  return status.state === 'done' && first ? { ...status, state: 'started', reason: `a type error (${first.code} at line ${first.line})` } : status;
 }
 
 function judge(entry: LessonEntry, report: RunReport): LessonStatus {

@@ -1,6 +1,6 @@
 // The learner's small bit of state: which hints they have seen, which lesson they worked on last.
-// Lives in .workbook/state.json (git-ignored). Whether a lesson is done is never stored here:
-// it is worked out by running its checks.
+// Lives in .workbook/state.json (git-ignored). Whether a lesson is done is worked out by running
+// its checks; the result is kept here only with a hash of the files it came from.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../lessons.ts';
@@ -10,6 +10,8 @@ export interface WorkbookState {
   hints?: Record<string, number>;
   /** The lesson last checked or watched, e.g. `lesson-02`: `npm run hint` without a lesson uses it. */
   current?: string;
+  /** Lesson folder → its last status and the hash of what it depended on (status-cache.ts). */
+  statuses?: Record<string, { key: string; state: string; passedChecks: number; reason?: string }>;
 }
 
 /** WORKBOOK_STATE lets tests use a scratch file. */

@@ -10,13 +10,15 @@ import { parseArgs } from 'node:util';
 import { watch, type FSWatcher } from 'chokidar';
 import pc from 'picocolors';
 import { isMain } from '../../lib/program.ts';
-import { findLesson, lessonDir, lessonFolder, lessonIdList, lessons, ROOT, type Lesson } from '../lessons.ts';
+import { findLesson, lessonDir, lessonFolder, lessonIdList, ROOT, type Lesson } from '../lessons.ts';
 import { displayPath } from '../runner/format.ts';
-import { passed, warmUp } from '../runner/run-checks.ts';
-import { checkLesson, explain } from './check.ts';
+import { warmUp } from '../runner/run-checks.ts';
+import { typecheckFolder, type TypecheckResult } from '../runner/typecheck.ts';
+import { checkLesson, explain, lessonPassed } from './check.ts';
 import { renderHints, revealNextHint } from './hint.ts';
-import { lessonStatuses, nextLesson } from './progress.ts';
+import { lessonStatuses, nextLesson, statusFromRun } from './progress.ts';
 import { updateState } from './state.ts';
+import { lessonKey, nextNotDone, writeCachedStatuses } from './status-cache.ts';
 
 /** Saves come in bursts (editors write, rename, touch): wait for a quiet moment. */
 const DEBOUNCE_MS = 150;
@@ -83,12 +85,19 @@ export async function watchLessons({ lesson: first, dir: firstDir, poll = false 
     else console.log(pc.dim('─'.repeat(60)));
     console.log(`${pc.bold(`${lesson.id} · ${lesson.title}`)}  ${pc.dim(`watching ${displayPath(dir)}/`)}`);
     const started = new Date();
+    const typing = typecheckFolder(dir, { signal }).catch((): TypecheckResult => ({ errors: [], failed: 'cancelled' }));
+    const key = lessonKey(dir);
     const report = await checkLesson(lesson, { dir, signal });
+    const types = await typing;
+    if (!report.cancelled && !types.failed) {
+      const status = statusFromRun({ lesson, dir }, report, types);
+      if (status.state !== 'stuck') writeCachedStatuses([{ status, key }]);
+    }
     // The next run finds vitest already loaded (saves a third of a second per save).
     if (!quitting) warmUp();
     if (report.cancelled) return;
-    explain(lesson, report, { dir, showNext: false, hintHow: 'press h' });
-    if (passed(report)) {
+    explain(lesson, report, { dir, showNext: false, hintHow: 'press h', types });
+    if (lessonPassed(report, types)) {
       await moveOn();
       return;
     }
@@ -97,10 +106,10 @@ export async function watchLessons({ lesson: first, dir: firstDir, poll = false 
   };
 
   const moveOn = async (): Promise<void> => {
-    const next = lessons[lessons.indexOf(lesson) + 1];
+    const next = nextNotDone(lesson);
     console.log('');
-    if (!next || !existsSync(lessonDir(next))) {
-      console.log(pc.green(next ? `${next.id} is not published yet: you are done with every lesson there is.` : 'That was the last lesson: the workbook is done!'));
+    if (!next) {
+      console.log(pc.green('Every published lesson is done: the workbook is done!'));
       console.log(pc.dim('Still watching this lesson, in case you want to experiment.  ') + keysLine);
       return;
     }

@@ -123,3 +123,43 @@ export function formatStuck(frames: readonly StuckFrame[], indent = '    '): str
   for (const frame of rest.slice(0, 3)) lines.push(pc.dim(`called from ${frame.file}:${frame.line}${frame.function !== '(top level)' ? ` (${frame.function})` : ''}`));
   return lines.map((line) => `${indent}${line}`).join('\n');
 }
+
+/** Plain words for the type errors a learner meets most; the compiler's own text follows. */
+const TYPE_ERROR_WORDS: Record<string, string> = {
+  TS2322: 'a value of one type is stored where another type is expected',
+  TS2345: 'a function is called with an argument of the wrong type',
+  TS2339: 'the code uses a property that this type does not have',
+  TS2551: 'the code uses a property that this type does not have (a typo?)',
+  TS2304: 'the code uses a name that is not defined or imported',
+  TS2554: 'a function is called with the wrong number of arguments',
+  TS2532: 'the value may be undefined here: check it first',
+  TS18048: 'the value may be undefined here: check it first',
+  TS18047: 'the value may be null here: check it first',
+  TS7006: 'a parameter has no type and none can be inferred: give it one',
+  TS2769: 'no version (overload) of this function accepts these arguments',
+  TS2355: 'a function that declares a return type does not return a value on every path',
+  TS2366: 'a function that declares a return type does not return a value on every path',
+  TS2801: 'a Promise is used where its value was meant: is an await missing?',
+};
+
+export interface TypeErrorInfo {
+  file: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+}
+
+/** Type errors shown like syntax errors: where, the code, plain words, the line itself. */
+export function formatTypeErrors(errors: readonly TypeErrorInfo[], indent = '    ', limit = 3): string {
+  const lines: string[] = [];
+  for (const error of errors.slice(0, limit)) {
+    const words = TYPE_ERROR_WORDS[error.code];
+    lines.push(pc.red(`${displayPath(error.file)}:${error.line}:${error.column} ${error.code}: ${words ? `${words}.` : error.message}`));
+    if (words) lines.push(pc.dim(`TypeScript says: ${error.message}`));
+    lines.push(...codeFrame(error.file, error.line, error.column, 1));
+  }
+  if (errors.length > limit) lines.push(pc.dim(`… and ${errors.length - limit} more (npx tsc -p tsconfig.json lists them all)`));
+  lines.push(pc.cyan('Hint: the checks ran your code anyway (TypeScript\'s types are erased when it runs), but the compiler says these lines are wrong. Fix them: a lesson is done only when it has no type errors.'));
+  return lines.map((line) => `${indent}${line}`).join('\n');
+}

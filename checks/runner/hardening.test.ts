@@ -3,6 +3,7 @@
 // (so no listening port) behind. Each case runs on a scratch copy of lesson-01 under .workbook/.
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLesson, ROOT, type Lesson } from '../lessons.ts';
@@ -45,8 +46,15 @@ beforeAll(async () => {
     'throws-at-import': { files: { 'server.ts': 'function start(): never {\n  throw new Error("port missing in config");\n}\nstart();\nexport function createServer(): void {}\n' } },
     'never-settles': { solution: true, remove: ['echo.check.ts'], files: { 'never.check.ts': NEVER_SETTLES } },
     solved: { solution: true },
+    typed: { solution: true },
   };
   await Promise.all(Object.entries(variants).map(async ([tag, options]) => { scratch[tag] = await makeScratch(lesson, `runner-${tag}`, options); }));
+});
+
+beforeAll(() => {
+  // A solved lesson with one type error: its checks pass, TypeScript does not.
+  const server = join(scratch.typed ?? '', 'server.ts');
+  writeFileSync(server, readFileSync(server, 'utf8').replace('export function createServer(', 'const port: number = "8765";\nexport function createServer('));
 });
 
 afterAll(() => {
@@ -143,6 +151,21 @@ describe.concurrent('the check runner', { timeout: 3 * HANG_GUARD_MS }, () => {
     expect(stdout).toContain('while (true) {}');
     expect(processesWithMarker(marker)).toEqual([]);
   });
+});
+
+describe('npm run check and TypeScript', () => {
+  it('fails a lesson whose checks pass but whose files have a type error, naming the file, line and code', async () => {
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/check.ts'), 'lesson-01', '--dir', scratch.typed ?? ''], {
+        cwd: ROOT, env: { ...process.env, NO_COLOR: '1', WORKBOOK_STATE: join(ROOT, '.workbook', `state-typed-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
+      }, (error, out) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout: out }));
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/TypeScript found 1 type error/);
+    expect(stdout).toMatch(/server\.ts:\d+:7 TS2322: a value of one type is stored where another type is expected/);
+    expect(stdout).toContain('const port: number = "8765";');
+    expect(stdout).toMatch(/checks pass, but lesson-01 is not done/);
+  }, 3 * HANG_GUARD_MS);
 });
 
 describe('includeGlobs', () => {

@@ -3,7 +3,10 @@
 import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { stripVTControlCharacters } from 'node:util';
 import { CheckFailure, Harness, tcpSocket } from './harness.ts';
+import { formatError, splitWire } from './runner/format.ts';
+import { WIRE_HEADER } from './wire.ts';
 
 let harness: Harness;
 afterEach(async () => {
@@ -181,5 +184,46 @@ describe('Harness', () => {
     harness = new Harness();
     const failure = await failureOf(harness.connect(server.url));
     expect(failure.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('the wire transcript', () => {
+  it('records both directions of every check connection, closes included, in order', async () => {
+    harness = new Harness();
+    const server = await harness.serve(echoServer);
+    const client = await harness.connect(server.url);
+    client.send('hi');
+    await client.nextText();
+    client.ws.send(Buffer.from([1, 2, 3]));
+    await client.next();
+    await client.close(1000, 'bye');
+    const lines = harness.wire.lines();
+    expect(lines[0]).toBe(WIRE_HEADER);
+    const entries = lines.slice(1).map((line) => line.trim().replace(/^\d+\s+/, '').replace(/\s{2,}/g, '  '));
+    expect(entries).toEqual([
+      'the test client → your server  connected (handshake done)',
+      'the test client → your server  text "hi"',
+      'your server → the test client  text "Echo: hi"',
+      'the test client → your server  binary, 3 bytes',
+      'your server → the test client  text "Echo: \\u0001\\u0002\\u0003"',
+      'the test client → your server  close frame: code 1000 "bye"',
+      'your server → the test client  closed: code 1000 "bye"',
+    ]);
+  });
+
+  it('shows the last few frames under a failure, and every frame with --wire', () => {
+    const wire = [WIRE_HEADER, ...Array.from({ length: 20 }, (_, i) => `  ${i}  a → b  text "${i}"`)];
+    const error = { name: 'CheckFailure', message: ['Expected x', 'Got y', 'Hint: z', ...wire].join('\n') };
+    expect(splitWire(error.message)).toEqual({ message: 'Expected x\nGot y\nHint: z', wire });
+    const short = stripVTControlCharacters(formatError(error));
+    expect(short).toContain('… 12 earlier (add -- --wire to see every frame)');
+    expect(short).toContain('text "19"');
+    expect(short).not.toContain('text "11"');
+    process.env.WORKBOOK_WIRE = 'all';
+    try {
+      expect(stripVTControlCharacters(formatError(error))).toContain('text "0"');
+    } finally {
+      delete process.env.WORKBOOK_WIRE;
+    }
   });
 });

@@ -14,6 +14,7 @@ import { inspect } from 'node:util';
 import { test } from 'vitest';
 import { WebSocket, WebSocketServer, type ClientOptions as WsClientOptions, type RawData } from 'ws';
 import type { ServerOptions } from '../lib/program.ts';
+import { WireLog } from './wire.ts';
 
 export { closedPort } from './ports.ts';
 
@@ -31,8 +32,17 @@ export interface FailureReport {
   hint: string;
 }
 
+/** The harness of the check running now (one at a time per worker): its wire log goes into failures. */
+let active: Harness | undefined;
+
+/** A failure message with the check's wire transcript under it. */
+function withWire(message: string): string {
+  const wire = active?.wire.lines() ?? [];
+  return wire.length > 0 ? `${message}\n${wire.join('\n')}` : message;
+}
+
 export function fail({ expected, actual, hint }: FailureReport): never {
-  throw new CheckFailure(`Expected ${expected}\nGot ${actual}\nHint: ${hint}`);
+  throw new CheckFailure(withWire(`Expected ${expected}\nGot ${actual}\nHint: ${hint}`));
 }
 
 /** Short, readable rendering of a value for failure messages. */
@@ -90,7 +100,8 @@ export class Endpoint {
   private closeInfo: CloseInfo | undefined;
   private errors: Error[] = [];
 
-  constructor(readonly ws: WebSocket, readonly label: string, private readonly harness: Harness) {
+  constructor(readonly ws: WebSocket, readonly label: string, private readonly harness: Harness, learnerSide = 'your server') {
+    harness.wire.attach(ws, label, learnerSide);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const buffer = toBuffer(data);
       this.received.push({ data: isBinary ? buffer : buffer.toString('utf8'), isBinary, at: performance.now() });
@@ -277,6 +288,8 @@ export class Output extends Writable {
 type Wake = () => void;
 
 export class Harness {
+  /** Every frame on the check's connections, for failure messages. */
+  readonly wire = new WireLog();
   private readonly servers: WebSocketServer[] = [];
   private readonly sockets: WebSocket[] = [];
   private readonly sleepers = new Set<Wake>();
@@ -320,7 +333,7 @@ export class Harness {
     const endpoints: Endpoint[] = [];
     wss.on('connection', (socket) => {
       connections.push(socket);
-      endpoints.push(new Endpoint(socket, 'the test server', this));
+      endpoints.push(new Endpoint(socket, 'the test server', this, 'your client'));
       this.wakeAll();
     });
     const port = await this.listening(wss);
@@ -356,11 +369,11 @@ export class Harness {
     this.sockets.push(ws);
     const endpoint = new Endpoint(ws, label, this);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new CheckFailure(
+      const timer = setTimeout(() => reject(new CheckFailure(withWire(
         `Expected the WebSocket handshake with ${url} to complete within ${WAIT_MS} ms\nGot no answer\nHint: the server must be listening and must not block the event loop.`,
-      )), WAIT_MS);
+      ))), WAIT_MS);
       ws.once('open', () => { clearTimeout(timer); resolve(); });
-      ws.once('error', (error) => { clearTimeout(timer); reject(new CheckFailure(`Expected to connect to ${url}\nGot ${error.message}\nHint: is the server listening?`)); });
+      ws.once('error', (error) => { clearTimeout(timer); reject(new CheckFailure(withWire(`Expected to connect to ${url}\nGot ${error.message}\nHint: is the server listening?`))); });
     });
     return endpoint;
   }
@@ -466,7 +479,7 @@ function learnerError(context: string, error: unknown): Error {
     todoFailure.stack = `${todoFailure.name}: ${todoFailure.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
     return todoFailure;
   }
-  const wrapped = new CheckFailure(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}\nHint: the first line below that points into your file is where it happened.`);
+  const wrapped = new CheckFailure(withWire(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}\nHint: the first line below that points into your file is where it happened.`));
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
 }
@@ -476,9 +489,11 @@ export const check = test.extend<{ net: Harness }>({
   // eslint-disable-next-line no-empty-pattern
   net: async ({}, use) => {
     const harness = new Harness();
+    active = harness;
     try {
       await use(harness);
     } finally {
+      if (active === harness) active = undefined;
       await harness.dispose();
     }
   },

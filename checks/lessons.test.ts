@@ -11,11 +11,11 @@ describe('the lesson list', () => {
     expect(new Set(lessons.map((lesson) => lesson.slug)).size).toBe(lessons.length);
   });
 
-  it.each(['lesson-01', '01', '1', 'lesson-01-echo', 'lessons/lesson-01-echo/', 'LESSON-01', 'lesson01'])('finds lesson-01 as %s', (query) => {
+  it.each(['lesson-01', '01', '1', 'echo', 'Echo', 'lesson-01-echo', 'lessons/lesson-01-echo/', 'LESSON-01', 'lesson01'])('finds lesson-01 as %s', (query) => {
     expect(findLesson(query)?.id).toBe('lesson-01');
   });
 
-  it.each(['', 'lesson-99', '0', 'echo', 'lesson-01-stream', '1.5'])('finds nothing for %j', (query) => {
+  it.each(['', 'lesson-99', '0', 'ech', 'lesson-01-stream', '1.5'])('finds nothing for %j', (query) => {
     expect(findLesson(query)).toBeUndefined();
   });
 

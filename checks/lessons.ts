@@ -47,12 +47,13 @@ export function solutionDir(lesson: Lesson): string {
   return join(ROOT, 'solutions', lessonFolder(lesson));
 }
 
-/** Accepts `lesson-01`, `01`, `1` or the full folder name `lesson-01-echo`. */
+/** Accepts `lesson-01`, `01`, `1`, the slug `echo` or the full folder name `lesson-01-echo`. */
 export function findLesson(query: string): Lesson | undefined {
   const q = query.trim().toLowerCase().replace(/\/+$/, '').replace(/^(lessons|solutions)\//, '');
   const number = /^(?:lesson-?)?0*(\d+)$/.exec(q)?.[1];
   return lessons.find((lesson) =>
     lesson.id === q ||
+    lesson.slug === q ||
     lessonFolder(lesson) === q ||
     (number !== undefined && Number(number) === Number(lesson.id.slice('lesson-'.length))),
   );

@@ -190,8 +190,10 @@ export function lessonFromArgs(query: string | undefined, command: string): Less
 }
 
 async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' }, wire: { type: 'boolean' } } });
   const lesson = lessonFromArgs(positionals[0], 'check');
+  // --wire: show every frame of a failing check's transcript, not only the last few.
+  if (values.wire) process.env.WORKBOOK_WIRE = 'all';
   const dir = values.dir ? resolve(ROOT, values.dir) : lessonDir(lesson);
   console.log(pc.bold(`${lesson.id} · ${lesson.title}`));
   if (!existsSync(dir)) {

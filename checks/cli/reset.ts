@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   console.log(pc.dim(`Other files and other lessons are not touched. A copy of the replaced files goes to .workbook/backups/.`));
   if (!yes) {
     if (!process.stdin.isTTY) {
-      console.error(`Nothing changed. To confirm without a prompt: npm run reset ${lesson.id} -- --yes`);
+      // Piped input (echo y | …) is not a person answering: never replace work on it.
+      console.error(`Nothing changed: reset asks before it replaces your files, and it needs a terminal to ask in (its input is not one). To confirm without a prompt: npm run reset ${lesson.id} -- --yes`);
       process.exitCode = 1;
       return;
     }

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { lessonFolder, lessonMetaDir, ROOT, type Lesson } from '../lessons.ts';
 import { runChecks, type CheckResult, type RunReport } from '../runner/run-checks.ts';
 import type { CheckEvent, ErrorInfo } from '../runner/events.ts';
+import { splitWire } from '../runner/format.ts';
 import { makeScratch, removeScratch } from '../runner/scratch.ts';
 import type { WrongSolution } from './wrong-solution.ts';
 
@@ -103,7 +104,7 @@ export function judge(variant: Variant, report: RunReport): VariantOutcome {
     case 'solution':
       if (results.length === 0) problems.push('no checks ran');
       for (const result of results.filter((r) => r.state !== 'passed')) {
-        problems.push(`"${result.name}" ${result.state}: ${result.errors[0]?.message.split('\n').join(' | ') ?? ''}`);
+        problems.push(`"${result.name}" ${result.state}: ${splitWire(result.errors[0]?.message ?? '').message.split('\n').join(' | ')}`);
       }
       for (const error of unhandled) problems.push(`an error escaped: ${error.name}: ${error.message}`);
       break;

@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { ROOT } from '../lessons.ts';
 import type { ErrorInfo } from './events.ts';
 import type { StuckFrame } from './run-checks.ts';
+import { WIRE_HEADER } from '../wire.ts';
 
 /** Stack frames from the learner's and lessons' files; the runner's, vitest's and node's are noise. */
 export function learnerFrames(stack: string | undefined): string[] {
@@ -24,8 +25,9 @@ export function formatError(error: ErrorInfo, indent = '    '): string {
     lines.push(...learnerFrames(error.stack).slice(0, 1).map((frame) => pc.dim(`(the todo(...) call is ${frame.replace(/^at\s+(\S+\s+\()?/, 'at ').replace(/\)$/, '')})`)));
     return lines.map((line) => `${indent}${colourLine(line)}`).join('\n');
   }
+  const { message, wire } = splitWire(error.message);
   if (error.name === 'CheckFailure') {
-    lines.push(...error.message.split('\n'));
+    lines.push(...message.split('\n'));
   } else if (error.name === 'AssertionError') {
     lines.push(error.message);
     if (error.diff) lines.push(...error.diff.split('\n'));
@@ -33,9 +35,33 @@ export function formatError(error: ErrorInfo, indent = '    '): string {
     lines.push(`${error.name}: ${error.message}`);
   }
   // Frames point at the learner's own code; for a CheckFailure they show where it was raised.
-  const frames = error.name === 'CheckFailure' && !/threw|crash|TODO/.test(error.message) ? [] : learnerFrames(error.stack);
+  const frames = error.name === 'CheckFailure' && !/threw|crash|TODO/.test(message) ? [] : learnerFrames(error.stack);
   lines.push(...frames.map((frame) => pc.dim(frame)));
+  lines.push(...formatWire(wire));
   return lines.map((line) => `${indent}${colourLine(line)}`).join('\n');
+}
+
+/** A failure message and the wire transcript the harness put under it (see checks/wire.ts). */
+export function splitWire(text: string): { message: string; wire: string[] } {
+  const at = text.indexOf(`\n${WIRE_HEADER}`);
+  if (at < 0) return { message: text, wire: [] };
+  return { message: text.slice(0, at), wire: text.slice(at + 1).split('\n') };
+}
+
+/** How many frames a failure shows unless `--wire` asked for all (WORKBOOK_WIRE=all). */
+const WIRE_SHOWN = 8;
+
+function formatWire(wire: readonly string[]): string[] {
+  const [header, ...entries] = wire;
+  if (!header || entries.length === 0) return [];
+  const all = process.env.WORKBOOK_WIRE === 'all';
+  const shown = all ? entries : entries.slice(-WIRE_SHOWN);
+  const hidden = entries.length - shown.length;
+  return [
+    pc.dim(header),
+    ...(hidden > 0 ? [pc.dim(`  … ${hidden} earlier (add -- --wire to see every frame)`)] : []),
+    ...shown.map((line) => pc.dim(line)),
+  ];
 }
 
 function colourLine(line: string): string {

@@ -88,6 +88,7 @@ export function lessonPassed(report: RunReport, types: TypecheckResult | undefin
 }
 
 export function explain(lesson: Lesson, report: RunReport, { dir = lessonDir(lesson), showNext = true, hintHow, types }: ExplainOptions = {}): void {
+  for (const warning of report.warnings ?? []) console.log(pc.yellow(`\n  ! ${warning.text}`));
   if (types && types.errors.length > 0) {
     const count = types.errors.length;
     console.log(pc.red(`\n  ✗ TypeScript found ${count} type error${count === 1 ? '' : 's'} in your files:`));

@@ -47,6 +47,7 @@ beforeAll(async () => {
     'never-settles': { solution: true, remove: ['echo.check.ts'], files: { 'never.check.ts': NEVER_SETTLES } },
     solved: { solution: true },
     typed: { solution: true },
+    'listens-at-import': { solution: true },
   };
   await Promise.all(Object.entries(variants).map(async ([tag, options]) => { scratch[tag] = await makeScratch(lesson, `runner-${tag}`, options); }));
 });
@@ -55,6 +56,9 @@ beforeAll(() => {
   // A solved lesson with one type error: its checks pass, TypeScript does not.
   const server = join(scratch.typed ?? '', 'server.ts');
   writeFileSync(server, readFileSync(server, 'utf8').replace('export function createServer(', 'const port: number = "8765";\nexport function createServer('));
+  // A server started by top-level code: the check passes, the learner is told.
+  const listening = join(scratch['listens-at-import'] ?? '', 'server.ts');
+  writeFileSync(listening, `${readFileSync(listening, 'utf8')}\nexport const started = createServer({ port: 0 });\n`);
 });
 
 afterAll(() => {
@@ -123,6 +127,14 @@ describe.concurrent('the check runner', { timeout: 3 * HANG_GUARD_MS }, () => {
     const { report, leftovers } = await run(scratch.solved ?? '', { checkLimitMs: 20_000, checkTimeoutMs: 15_000 });
     expect(report.results.length).toBeGreaterThan(0);
     expect(passed(report)).toBe(true);
+    expect(leftovers).toEqual([]);
+  });
+
+  it('warns, once, about a server started when a file is imported', async () => {
+    const { report, leftovers } = await run(scratch['listens-at-import'] ?? '', { checkLimitMs: 20_000, checkTimeoutMs: 15_000 });
+    expect(report.results.length).toBeGreaterThan(0);
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings?.[0]?.text).toMatch(/started listening when your files were imported/);
     expect(leftovers).toEqual([]);
   });
 

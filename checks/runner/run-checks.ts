@@ -71,6 +71,8 @@ export interface RunReport {
   checksPerFile?: Record<string, number>;
   /** Files that had started but not finished when the run was stopped or the child died. */
   unfinishedFiles?: string[];
+  /** Things worth telling the learner that fail no check (setup.ts), once each. */
+  warnings?: { file: string; text: string }[];
 }
 
 export interface RunOptions {
@@ -123,6 +125,7 @@ const STARTUP_LIMIT_MS = 60_000;
 /** Sent by setup.ts in the worker as each check starts and ends, and while it is alive, unbatched (see setup.ts). */
 type WorkerSignal =
   | { type: 'alive'; file: string }
+  | { type: 'warning'; file: string; text: string }
   | { type: 'running'; file: string; name: string }
   | ({ type: 'check-done' } & CheckResult);
 
@@ -245,6 +248,10 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
     switch (event.type) {
       case 'where':
         return; // answered to askWhere()
+      case 'warning':
+        report.warnings ??= [];
+        if (!report.warnings.some((warning) => warning.text === event.text)) report.warnings.push({ file: event.file, text: event.text });
+        return;
       case 'alive': {
         // A worker may beat once more after vitest reported its file finished.
         if (finished.has(event.file)) return;

@@ -11,7 +11,7 @@
 //   when a worker falls silent: code that never yields (an endless loop) is told apart from a
 //   check that is merely slow on a busy machine, which the soft time limit handles.
 import { BroadcastChannel } from 'node:worker_threads';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -46,6 +46,19 @@ const beat = (): void => channel.postMessage({ type: 'alive', file: checkFile })
 beat(); // at once: the learner's files are imported next, and may never yield
 setInterval(beat, BEAT_MS).unref();
 let checkStarted = 0;
+
+// Runs after the check file and the learner's files were imported, before any check: a server
+// listening now was started by importing a file (top-level code), which a real program would do
+// every time anything imports it. Not a failure, but worth saying.
+beforeAll(() => {
+  if (process.getActiveResourcesInfo().includes('TCPServerWrap')) {
+    channel.postMessage({
+      type: 'warning',
+      file: checkFile,
+      text: 'A server started listening when your files were imported, before any check ran. Code at the top level of a file runs on every import: start servers inside createServer (and only when the file is run as a program: the isMain(...) line at the end).',
+    });
+  }
+});
 
 // vitest reads the hooks' first parameter as fixtures: it must be destructured.
 beforeEach(({ skip, task }) => {

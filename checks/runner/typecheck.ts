@@ -2,8 +2,7 @@
 // `const n: number = data.toString()` would run and pass; this is a TypeScript course, and a type
 // error is a failure. TypeScript 7's native compiler checks a lesson in about a second.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ROOT } from '../lessons.ts';
 import { isInside } from './run-checks.ts';
@@ -26,6 +25,7 @@ export interface TypecheckResult {
 }
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+let runs = 0;
 const LINE = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/;
 
 /** Parses `tsc --pretty false` output: one line per error, continuation lines indented. */
@@ -54,7 +54,7 @@ export async function typecheckFolders(dirs: readonly string[], { signal }: { si
   // A throwaway config beside the root one, so paths and options resolve the same way.
   const folders = dirs.map((dir) => resolve(ROOT, dir));
   const configDir = join(ROOT, '.workbook', 'tsconfig');
-  const config = join(configDir, `${createHash('sha1').update(folders.join('\0')).digest('hex').slice(0, 12)}.json`);
+  const config = join(configDir, `${process.pid}-${(runs += 1)}.json`);
   mkdirSync(configDir, { recursive: true });
   writeFileSync(config, JSON.stringify({
     extends: relative(configDir, join(ROOT, 'tsconfig.json')),
@@ -65,6 +65,7 @@ export async function typecheckFolders(dirs: readonly string[], { signal }: { si
     execFile(process.execPath, [TSC, '-p', config, '--pretty', 'false'], { cwd: ROOT, timeout: 60_000, maxBuffer: 4 * 1024 * 1024, ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
       const all = parseTscOutput(stdout);
       // tsc exits non-zero when it finds errors; non-zero with none to show means it did not run.
+      rmSync(config, { force: true });
       if (error && all.length === 0) resolveRun({ errors: [], failed: (stderr || error.message).trim().split('\n')[0] || 'tsc failed' });
       else resolveRun({ errors: all });
     });

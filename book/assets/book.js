@@ -6,6 +6,15 @@
   var body = document.body;
   var html = document.documentElement;
   var lang = body.dataset.lang || 'en';
+  // The book's other scripts sit beside this one: found from its own address, so a page served
+  // from anywhere (the 404 page answers any path) loads them from the right place.
+  var here = document.currentScript && document.currentScript.src;
+  function asset(name) { return here ? new URL(name, here).href : 'assets/' + name; }
+  // Search results name pages relative to the book's folder: right as they are on every page
+  // of the book, but not on the 404 page answering /a/b/c.
+  var root = here ? new URL('..', here).href : '';
+  var atRoot = !here || new URL('.', location.href).href === root;
+  function bookPage(name) { return atRoot ? name : root + name; }
   var strings = {};
   try { strings = JSON.parse(document.getElementById('book-strings').textContent); } catch (e) { /* defaults below */ }
 
@@ -200,8 +209,8 @@
     if (!loading) {
       // Loaded with script tags (not fetch) so search works from file:// too.
       loading = Promise.all([
-        window.BOOK_SEARCH_INDEX ? null : loadScript('assets/search-index.js'),
-        window.BookSearch ? null : loadScript('assets/search.js'),
+        window.BOOK_SEARCH_INDEX ? null : loadScript(asset('search-index.js')),
+        window.BookSearch ? null : loadScript(asset('search.js')),
       ]);
     }
     return loading;
@@ -233,7 +242,7 @@
     list.innerHTML = results.map(function (r, i) {
       var esc = function (s) { return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); };
       return '<li role="option" class="search-result' + (i === 0 ? ' is-selected' : '') + '" aria-selected="' + (i === 0) + '">' +
-        '<a href="' + esc(r.url) + '" data-lang="' + esc(r.lang) + '">' +
+        '<a href="' + esc(bookPage(r.url)) + '" data-lang="' + esc(r.lang) + '">' +
         '<span class="r-where"><span class="r-lesson">' + esc(r.lesson) + '</span> · ' + esc(r.page) +
         (r.lang !== lang ? ' <span class="r-lang">' + (r.lang === 'en' ? 'English' : '中文') + '</span>' : '') + '</span>' +
         (r.heading ? '<span class="r-heading">' + esc(r.heading) + '</span>' : '') +
@@ -282,7 +291,7 @@
   // ---- live demos, when the book is served by `npm run book -- --serve` ----
   if (document.querySelector('.demo') && /^https?:$/.test(location.protocol)) {
     fetch('/__book/info').then(function (response) { return response.ok ? response.json() : null; }).then(function (info) {
-      if (info && info.demos) return loadScript('assets/demo.js');
+      if (info && info.demos) return loadScript(asset('demo.js'));
     }).catch(function () { /* a plain static server: the demo panel keeps its explanation */ });
   }
 })();

@@ -40,6 +40,11 @@
   function send(message) {
     return connect().then(function (ws) { ws.send(JSON.stringify(message)); });
   }
+  // Leaving the page ends what it started: the book server stops this page's demo and echo
+  // server when the socket closes, and frees their slots for other pages.
+  window.addEventListener('pagehide', function () {
+    if (socket) socket.close(1000);
+  });
 
   // ---- the transcript: one line per side, with `\r` redraws like a terminal ----
   var transcript = section.querySelector('.demo-transcript');
@@ -97,6 +102,17 @@
     stopButton.hidden = !running;
     section.classList.toggle('is-running', running);
   }
+  function failed(text) {
+    openLine = null;
+    setRunning(false);
+    status.textContent = '✗ ' + text;
+    status.className = 'demo-status is-failed';
+    section.dataset.state = 'failed';
+  }
+  /** Errors answer a request (demo-protocol.ts); the echo server's go to its own panel below. */
+  function isEchoError(message) {
+    return message.type === 'error' && (message.request === 'echo-start' || message.request === 'echo-stop');
+  }
 
   handlers.push(function (message) {
     if (message.type === 'started') {
@@ -109,11 +125,10 @@
       status.textContent = message.ok ? '✓ ' + message.message : '✗ ' + message.message;
       status.className = 'demo-status ' + (message.ok ? 'is-ok' : 'is-failed');
       section.dataset.state = message.ok ? 'done' : 'failed';
-    } else if (message.type === 'error') {
-      setRunning(false);
-      status.textContent = '✗ ' + message.message;
-      status.className = 'demo-status is-failed';
+    } else if (message.type === 'error' && !isEchoError(message)) {
+      failed(message.message);
     } else if (message.type === 'disconnected') {
+      if (section.dataset.state === 'running') failed(strings.demoDisconnected || 'the connection to the book server closed');
       setRunning(false);
     }
   });
@@ -125,15 +140,17 @@
       openLine = null;
       started = performance.now();
       status.className = 'demo-status';
+      status.textContent = '';
       section.dataset.state = 'running';
       setRunning(true);
       send({ type: 'run', lesson: lessonId, variant: button.dataset.run }).catch(function (error) {
-        setRunning(false);
-        status.textContent = '✗ ' + error.message;
+        failed(error.message);
       });
     });
   });
-  stopButton.addEventListener('click', function () { send({ type: 'stop' }); });
+  stopButton.addEventListener('click', function () {
+    send({ type: 'stop' }).catch(function (error) { failed(error.message); });
+  });
 
   // ---- lesson 01: a browser client for the echo server ----
   if (!echoBox) return;
@@ -158,35 +175,50 @@
     echoLog.appendChild(item);
     echoLog.scrollTop = echoLog.scrollHeight;
   }
+  // The server runs (Start buttons off, Stop shown) / this page is connected to it (the form).
   function echoRunning(running) {
     startButtons.forEach(function (b) { b.disabled = running; });
     echoStop.hidden = !running;
-    form.hidden = !running;
+    echoStop.disabled = false;
+    if (!running) form.hidden = true;
+  }
+  function echoEnded(text) {
+    log('note', text);
+    echoStatus.textContent = '';
+    echoRunning(false);
+    // The server is gone already: this close cannot be clean, and says so (1006).
+    if (echoSocket) echoSocket.close();
   }
   handlers.push(function (message) {
     if (message.type === 'echo-ready') {
       log('note', 'server listening on ' + message.url + '; connecting from this page');
-      echoSocket = new WebSocket(message.url);
-      echoSocket.onopen = function () {
+      echoRunning(true);
+      var ws = new WebSocket(message.url);
+      echoSocket = ws;
+      ws.onopen = function () {
         echoStatus.textContent = '● ' + message.url;
-        echoRunning(true);
+        form.hidden = false;
         echoInput.focus();
       };
-      echoSocket.onmessage = function (event) { log('received', String(event.data)); };
-      echoSocket.onclose = function (event) {
+      ws.onmessage = function (event) { log('received', String(event.data)); };
+      ws.onclose = function (event) {
         log('note', 'connection closed (code ' + event.code + ')');
-        echoSocket = null;
+        if (echoSocket === ws) echoSocket = null;
+        form.hidden = true;
+        echoStatus.textContent = '';
       };
-      echoSocket.onerror = function () { log('note', 'connection error'); };
+      ws.onerror = function () { log('note', 'connection error'); };
     } else if (message.type === 'echo-log') {
       log('server', message.text);
     } else if (message.type === 'echo-ended') {
-      log('note', message.message);
-      echoStatus.textContent = '';
-      echoRunning(false);
-      if (echoSocket) echoSocket.close();
+      echoEnded(message.message);
+    } else if (isEchoError(message) && message.code === 'busy') {
+      log('note', message.message); // it runs already: nothing to reset
+    } else if (isEchoError(message)) {
+      echoEnded('✗ ' + message.message);
     } else if (message.type === 'disconnected') {
       echoRunning(false);
+      if (echoSocket) echoSocket.close(1000);
     }
   });
   startButtons.forEach(function (button) {
@@ -194,19 +226,38 @@
       echoLog.textContent = '';
       startButtons.forEach(function (b) { b.disabled = true; });
       send({ type: 'echo-start', variant: button.dataset.echoStart }).catch(function (error) {
-        log('note', error.message);
-        echoRunning(false);
+        echoEnded(error.message);
       });
     });
   });
+  // A clean stop, as lesson 01 teaches: close with 1000 and wait for the server's close frame;
+  // only then ask the book server to stop the echo server.
   echoStop.addEventListener('click', function () {
-    if (echoSocket) echoSocket.close(1000);
-    send({ type: 'echo-stop' });
+    echoStop.disabled = true;
+    var stopServer = function () { send({ type: 'echo-stop' }).catch(function () { /* the socket is gone: so is the server */ }); };
+    var ws = echoSocket;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return stopServer();
+    var stopped = false;
+    var once = function () {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      stopServer();
+    };
+    // A server that never answers the close (a learner's, stuck) is stopped anyway.
+    var timer = setTimeout(once, 3000);
+    ws.addEventListener('close', once);
+    ws.close(1000);
   });
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     if (!echoSocket || echoSocket.readyState !== WebSocket.OPEN) return;
     echoSocket.send(echoInput.value);
     log('sent', echoInput.value);
+    echoInput.value = '';
+    echoInput.focus();
+  });
+  window.addEventListener('pagehide', function () {
+    if (echoSocket) echoSocket.close(1000);
   });
 })();

@@ -2,6 +2,9 @@
 export type Lang = 'en' | 'zh-CN';
 export const LANGS: readonly Lang[] = ['en', 'zh-CN'];
 
+/** Lesson numbers are written like the ids and the READMEs' titles: 01, 02 … */
+const twoDigits = (n: number): string => String(n).padStart(2, '0');
+
 export interface Strings {
   langName: string;
   bookTitle: string;
@@ -41,6 +44,7 @@ export interface Strings {
   demoRunSolution: string;
   demoStop: string;
   demoRunning: string;
+  demoDisconnected: string;
   echoTitle: string;
   echoIntro: string;
   echoStartMine: string;
@@ -52,6 +56,10 @@ export interface Strings {
   printIntro: string;
   printNow: string;
   sourceOf: string;
+  linkedFrom: string;
+  notFoundTitle: string;
+  notFoundText: string;
+  notFoundHome: string;
   backToBook: string;
   landingIntro: string;
   landingHow: string;
@@ -64,7 +72,7 @@ export const STRINGS: Record<Lang, Strings> = {
     langName: 'English',
     bookTitle: 'WebSocket & Streaming',
     bookSubtitle: 'A hands-on workbook with Node.js and ws',
-    lessonN: (n) => `Lesson ${n}`,
+    lessonN: (n) => `Lesson ${twoDigits(n)}`,
     lessons: 'Lessons',
     onThisPage: 'On this page',
     previous: 'Previous',
@@ -87,7 +95,7 @@ export const STRINGS: Record<Lang, Strings> = {
     markDone: 'Mark this lesson as done',
     markedDone: 'Done ✓ (click to undo)',
     continueWith: 'Continue',
-    startCourse: 'Start with lesson 1',
+    startCourse: 'Start with lesson 01',
     fallbackNotice: (other) => `This lesson has not been translated into English yet; the ${other} text is shown.`,
     missingNotice: 'This lesson is still being written.',
     keyboard: 'Keys',
@@ -99,6 +107,7 @@ export const STRINGS: Record<Lang, Strings> = {
     demoRunSolution: 'Run the reference solution',
     demoStop: 'Stop',
     demoRunning: 'Running…',
+    demoDisconnected: 'the connection to the book server closed',
     echoTitle: 'Talk to the echo server from this page',
     echoIntro: "Starts lesson 01's server on 127.0.0.1 and connects this page to it with the browser's own WebSocket.",
     echoStartMine: 'Start your server',
@@ -110,6 +119,10 @@ export const STRINGS: Record<Lang, Strings> = {
     printIntro: 'Every lesson on one page, with answers and solutions shown. Use your browser’s print command.',
     printNow: 'Print',
     sourceOf: 'Source file',
+    linkedFrom: 'Linked from:',
+    notFoundTitle: 'Page not found',
+    notFoundText: 'The book has no page at this address. The lessons are in the list on the left, or search with /.',
+    notFoundHome: 'Go to the start of the book',
     backToBook: 'Back to the book',
     landingIntro: 'Learn WebSocket and streaming by building real network programs in TypeScript with the ws library. Each lesson explains one idea, gives you starter files to finish, and checks your work by starting your server and client for real on 127.0.0.1.',
     landingHow: 'How a lesson works',
@@ -125,7 +138,7 @@ export const STRINGS: Record<Lang, Strings> = {
     langName: '中文',
     bookTitle: 'WebSocket 与流式传输',
     bookSubtitle: '用 Node.js 和 ws 动手练习',
-    lessonN: (n) => `第 ${n} 课`,
+    lessonN: (n) => `第 ${twoDigits(n)} 课`,
     lessons: '课程',
     onThisPage: '本页目录',
     previous: '上一课',
@@ -148,7 +161,7 @@ export const STRINGS: Record<Lang, Strings> = {
     markDone: '标记本课为已完成',
     markedDone: '已完成 ✓（点击撤销）',
     continueWith: '继续学习',
-    startCourse: '从第 1 课开始',
+    startCourse: '从第 01 课开始',
     fallbackNotice: (other) => `本课还没有中文版，下面显示的是${other}原文。`,
     missingNotice: '这一课还在编写中。',
     keyboard: '快捷键',
@@ -160,6 +173,7 @@ export const STRINGS: Record<Lang, Strings> = {
     demoRunSolution: '运行参考答案',
     demoStop: '停止',
     demoRunning: '运行中…',
+    demoDisconnected: '与本书服务器的连接已断开',
     echoTitle: '在本页直接和回显服务器对话',
     echoIntro: '在 127.0.0.1 上启动第 01 课的服务器，本页用浏览器自带的 WebSocket 连上它。',
     echoStartMine: '启动你的服务器',
@@ -171,6 +185,10 @@ export const STRINGS: Record<Lang, Strings> = {
     printIntro: '所有课程排在一页里，答案和参考代码都已展开。用浏览器的打印功能即可。',
     printNow: '打印',
     sourceOf: '源文件',
+    linkedFrom: '出自：',
+    notFoundTitle: '找不到这个页面',
+    notFoundText: '本书在这个地址没有页面。课程列在左侧，也可以按 / 搜索。',
+    notFoundHome: '回到本书首页',
     backToBook: '返回本书',
     landingIntro: '用 TypeScript 和 ws 库编写真实的网络程序，学会 WebSocket 与流式传输。每一课讲清一个概念，给你待完成的起始代码，并在 127.0.0.1 上真正启动你的服务器和客户端来检查结果。',
     landingHow: '每一课怎么学',

@@ -73,11 +73,13 @@ export function createMarkdown(): MarkdownIt {
   const withEnv = (rule: (state: StateCore) => void) => (state: StateCore): void => {
     if ((state.env as Partial<RenderEnv> | undefined)?.errors) rule(state);
   };
+  md.core.ruler.before('block', 'wb_answer_numbers', withEnv((state) => (state.src = escapeAnswerNumbers(state.src))));
   md.core.ruler.push('wb_includes', withEnv((state) => includeRule(state.tokens, state.env as RenderEnv)));
   md.core.ruler.push('wb_links', withEnv((state) => linkRule(state.tokens, state.env as RenderEnv)));
   md.core.ruler.push('wb_headings', withEnv((state) => headingRule(md, state)));
   md.core.ruler.push('wb_selftest', withEnv((state) => selfTestRule(md, state)));
   md.core.ruler.push('wb_search', withEnv((state) => searchRule(state.tokens, state.env as RenderEnv)));
+  md.core.ruler.push('wb_align', (state) => alignRule(state.tokens));
 
   md.renderer.rules.fence = (tokens, idx, _options, env: RenderEnv | undefined) => renderFence(tokens[idx]!, env);
   md.renderer.rules.code_block = (tokens, idx, _options, env: RenderEnv | undefined) => codeBlock(tokens[idx]!.content, undefined, env?.t);
@@ -339,6 +341,43 @@ function headingRule(md: MarkdownIt, state: StateCore): void {
   placeDemo(tokens.length);
 }
 
+/**
+ * A self-test answer that starts with a number and a period ("1006. `terminate()` …") would be
+ * an ordered list starting at 1006; it is an answer, so escape the period and keep it as text.
+ * Only the answer's first line: lists further down stay lists. Works on the source, line for
+ * line, so line numbers in error messages stay right.
+ */
+export function escapeAnswerNumbers(src: string): string {
+  const lines = src.split('\n');
+  let inSelfTest = false;
+  let awaitingAnswer = false;
+  let fence: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (fence) {
+      if (marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = undefined;
+      continue;
+    }
+    if (marker) {
+      fence = marker;
+      awaitingAnswer = false;
+      continue;
+    }
+    const heading = /^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
+    if (heading) {
+      const level = heading[1]!.length;
+      if (level <= 2) inSelfTest = level === 2 && SELF_TEST.test(heading[2]!);
+      awaitingAnswer = inSelfTest && level === 3;
+      continue;
+    }
+    if (!awaitingAnswer || line.trim() === '') continue;
+    awaitingAnswer = false;
+    lines[i] = line.replace(/^( {0,3}\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
+  }
+  return lines.join('\n');
+}
+
 function selfTestRule(md: MarkdownIt, state: StateCore): void {
   const { tokens } = state;
   const env = state.env as RenderEnv;
@@ -392,6 +431,24 @@ function selfTestRule(md: MarkdownIt, state: StateCore): void {
   }
   closeSection();
   tokens.splice(0, tokens.length, ...out);
+}
+
+// ---- table alignment ---------------------------------------------------------------------
+
+/**
+ * markdown-it writes a column's alignment (`|---:|`) as `style="text-align:right"`; the served
+ * book's Content-Security-Policy (`style-src 'self'`) blocks style attributes, so write it as a
+ * class (`align-right`, styled in book.css) instead.
+ */
+function alignRule(tokens: Token[]): void {
+  for (const token of tokens) {
+    if (token.type !== 'th_open' && token.type !== 'td_open') continue;
+    const style = token.attrGet('style');
+    if (style === null) continue;
+    const align = /^text-align:(left|center|right)$/.exec(style)?.[1];
+    token.attrs = (token.attrs ?? []).filter(([name]) => name !== 'style');
+    if (align) token.attrJoin('class', `align-${align}`);
+  }
 }
 
 // ---- search text ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ export interface BuildOptions {
 
 export interface PageRecord {
   file: string;
-  kind: 'landing' | 'lesson' | 'print' | 'file';
+  kind: 'landing' | 'lesson' | 'print' | 'file' | 'not-found';
   lang: Lang;
   lesson?: string;
   /** The markdown file the page was rendered from (absent for a lesson not written yet). */
@@ -51,6 +51,8 @@ const suffix = (lang: Lang): string => (lang === 'en' ? '' : `.${lang}`);
 export const lessonPage = (lesson: Lesson, lang: Lang): string => `${lessonFolder(lesson)}${suffix(lang)}.html`;
 const landingPage = (lang: Lang): string => `index${suffix(lang)}.html`;
 const printPage = (lang: Lang): string => `print${suffix(lang)}.html`;
+/** What the book server answers for an address the book does not have. */
+export const notFoundPage = (lang: Lang): string => `404${suffix(lang)}.html`;
 const number = (lesson: Lesson): number => Number(lesson.id.replace(/^\D+/, ''));
 const otherLang = (lang: Lang): Lang => (lang === 'en' ? 'zh-CN' : 'en');
 
@@ -67,6 +69,8 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
   const pages: PageRecord[] = [];
   const links: { from: PageRecord; link: LinkRef }[] = [];
   const linkedFiles = new Map<string, { path: string; lang: Lang }>();
+  /** For each linked file, the lessons whose READMEs link to it (its page links back to them). */
+  const linkedFrom = new Map<string, Set<Lesson>>();
   const media = new Map<string, string>();
   const docs: SearchDoc[] = [];
   const highlightCache = join(root, 'node_modules', '.cache', 'websocket-workbook-book', 'highlight.json');
@@ -98,6 +102,8 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
       filePage: (path) => {
         const name = `file-${relative(root, path).split(sep).join('--')}${suffix(lang)}.html`;
         linkedFiles.set(name, { path, lang });
+        const lesson = lessons.find((l) => dirOf(l) === dirname(source));
+        if (lesson) linkedFrom.set(path, (linkedFrom.get(path) ?? new Set()).add(lesson));
         return name;
       },
       media: (path) => {
@@ -222,10 +228,26 @@ ${cards}
     pages.push({ file, kind: 'file', lang, ids: new Set(['content']) });
     const otherName = file.replace(/(\.zh-CN)?\.html$/, `${suffix(otherLang(lang))}.html`);
     if (!linkedFiles.has(otherName)) linkedFiles.set(otherName, { path, lang: otherLang(lang) });
-    const main = `<article class="lesson source-file"><p class="hero-kicker">${esc(t.sourceOf)}</p><h1><code>${esc(shown)}</code></h1>
+    const from = lessons.filter((lesson) => linkedFrom.get(path)?.has(lesson));
+    const back = from.length
+      ? `<p class="source-back">${esc(t.linkedFrom)} ${from.map((lesson) =>
+        `<a href="${esc(lessonPage(lesson, lang))}">← ${esc(t.lessonN(number(lesson)))} · ${esc(lang === 'en' ? lesson.title : lesson.titleZh)}</a>`).join(' ')}</p>\n`
+      : '';
+    const main = `<article class="lesson source-file">${back}<p class="hero-kicker">${esc(t.sourceOf)}</p><h1><code>${esc(shown)}</code></h1>
 <figure class="code-file" data-path="${esc(shown)}"><figcaption><span class="file-name">${esc(basename(path))}</span><span class="file-path">${esc(shown)}</span><button class="copy" type="button" data-copied="${esc(t.copied)}">${esc(t.copy)}</button></figcaption>
 <pre><code class="hljs language-${language ?? 'text'}">${highlight(readFileSync(path, 'utf8').replace(/\n$/, ''), language)}</code></pre></figure></article>`;
     files.set(file, page({ lang, title: `${shown} · ${t.bookTitle}`, href: file, otherHref: otherName, nav: nav(lang), bodyClass: 'page-file' }, main));
+  }
+
+  // ---- the page for an address the book does not have (served by the book server) ----
+  for (const lang of LANGS) {
+    const t = STRINGS[lang];
+    const file = notFoundPage(lang);
+    pages.push({ file, kind: 'not-found', lang, ids: new Set(['content']) });
+    const main = `<article class="lesson not-found"><p class="hero-kicker">404</p><h1>${esc(t.notFoundTitle)}</h1>
+<p>${esc(t.notFoundText)}</p>
+<p><a class="button primary" href="${landingPage(lang)}">${esc(t.notFoundHome)} →</a></p></article>`;
+    files.set(file, page({ lang, title: `${t.notFoundTitle} · ${t.bookTitle}`, href: file, otherHref: notFoundPage(otherLang(lang)), nav: nav(lang), bodyClass: 'page-not-found' }, main));
   }
 
   // ---- every internal link must land on a page and, if it names one, a heading ----

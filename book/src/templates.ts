@@ -92,6 +92,7 @@ ${aside}
     copy: t.copy, copied: t.copied, progress: t.progress('{done}', '{total}'),
     searchEmpty: t.searchEmpty, searchLoading: t.searchLoading, markDone: t.markDone, markedDone: t.markedDone,
     demoRunning: t.demoRunning,
+    demoDisconnected: t.demoDisconnected,
   }).replace(/</g, '\\u003c')}</script>
 </body>
 </html>

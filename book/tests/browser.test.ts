@@ -2,10 +2,11 @@
 // system it follows the sidebar, searches in English and Chinese, switches language and theme;
 // served by the book server it runs lesson 03's demo and sees the poem arrive line by line.
 // Screenshots go to book/screenshots/ (ignored by git).
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lessonDir, lessons, ROOT } from '../../checks/lessons.ts';
 import { serveBook, type BookServer } from '../serve/server.ts';
@@ -187,9 +188,92 @@ describe.runIf(present)('the book in a real browser', () => {
     await page.fill('.echo-input', '你好 👋');
     await page.click('.echo-form button[type="submit"]');
     await page.waitForSelector('.echo-log .t-received >> text=Echo: 你好 👋', { timeout: 15_000 });
+    // Sent: the input is empty again, ready for the next message.
+    expect(await page.inputValue('.echo-input')).toBe('');
     await shot('lesson-01-echo-client');
+    // Stop closes cleanly, as lesson 01 teaches: 1000, answered by the server, then it stops.
     await page.click('[data-echo-stop]');
+    await page.waitForSelector('.echo-log .t-note >> text=connection closed (code 1000)', { timeout: 15_000 });
+    await page.waitForSelector('.echo-log .t-note >> text=The server stopped.', { timeout: 15_000 });
+    expect(await page.locator('.echo-log').textContent()).not.toContain('1006');
+    expect(await page.isHidden('[data-echo-stop]')).toBe(true);
+    expect(await page.isEnabled('[data-echo-start="solution"]')).toBe(true);
   }, 60_000);
+
+  it('on the served book, says "too many demos" when every slot is taken, and does not still say running', async () => {
+    // Four other pages hold the four demo slots with their echo servers.
+    const holders: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const ws = new WebSocket(`${server!.url.replace('http', 'ws')}__book/demo`, { origin: server!.url.replace(/\/$/, '') });
+        holders.push(ws);
+        ws.on('error', () => undefined);
+        await new Promise<void>((resolve, reject) => {
+          ws.on('message', (data: Buffer) => {
+            const m = JSON.parse(data.toString()) as { type: string };
+            if (m.type === 'echo-ready') resolve();
+            else if (m.type === 'error' || m.type === 'echo-ended') reject(new Error(data.toString()));
+          });
+          ws.once('open', () => ws.send(JSON.stringify({ type: 'echo-start', variant: 'solution' })));
+        });
+      }
+      await page.goto(`${server!.url}lesson-01-echo.html#run-it`);
+      await page.waitForSelector('.demo-live:not([hidden])');
+      await page.click('[data-run="solution"]');
+      await page.waitForSelector('.demo[data-state="failed"]', { timeout: 15_000 });
+      expect(await page.locator('.demo-status').textContent()).toContain('Too many demos');
+      expect(await page.isHidden('[data-stop]')).toBe(true);
+      expect(await page.isEnabled('[data-run="solution"]')).toBe(true);
+      expect(await page.locator('.demo').evaluate((el) => el.classList.contains('is-running'))).toBe(false);
+
+      await page.click('[data-echo-start="solution"]');
+      await page.waitForSelector('.echo-log >> text=Too many demos', { timeout: 15_000 });
+      expect(await page.isEnabled('[data-echo-start="solution"]')).toBe(true);
+      expect(await page.isHidden('[data-echo-stop]')).toBe(true);
+      expect(await page.isHidden('.echo-form')).toBe(true);
+    } finally {
+      for (const ws of holders) ws.close(1000);
+    }
+    // The holders went away: so did their echo servers.
+    const deadline = Date.now() + 20_000;
+    while (server!.demos() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server!.demos()).toBe(0);
+  }, 90_000);
+
+  it('shows every page, in both languages, from file:// and served, with no console error and no CSP violation', async () => {
+    server ??= await serveBook({ outDir, port: 0, log: () => undefined });
+    await browser.context.addInitScript(() => {
+      const w = window as unknown as { cspViolations: string[] };
+      w.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        w.cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sample})`);
+      });
+    });
+    const files = readdirSync(outDir).filter((file) => file.endsWith('.html')).sort();
+    expect(files.some((file) => file.endsWith('.zh-CN.html'))).toBe(true);
+    const problems: string[] = [];
+    const visit = async (url: string, status: number): Promise<void> => {
+      const before = pageErrors.length;
+      const response = await page.goto(url);
+      if (url.startsWith('http')) expect(response?.status(), url).toBe(status);
+      await page.waitForLoadState('networkidle');
+      // The 404 page's own status is the one error that belongs there.
+      const errors = pageErrors.splice(before).filter((e) => !(status === 404 && e.includes('status of 404')));
+      const csp = await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []);
+      problems.push(...errors, ...csp.map((v) => `${url}: CSP: ${v}`));
+    };
+    for (const file of files) await visit(fileUrl(file), 200);
+    for (const file of files) await visit(`${server.url}${file}`, 200);
+    for (const path of ['no-such-page.html', 'no-such-page.zh-CN.html', 'a/b/c']) await visit(`${server.url}${path}`, 404);
+    expect(problems, problems.join('\n')).toEqual([]);
+    // The 404 page works from any depth: styled, and the book's script ran.
+    expect(await page.locator('.topbar').evaluate((el) => getComputedStyle(el).position)).not.toBe('static');
+    expect(await page.locator('h1').textContent()).toContain('Page not found');
+    // Search works there too, and its results lead to the book's pages, not to /a/b/….
+    await page.keyboard.press('/');
+    await page.fill('.search-input', 'heartbeat');
+    await page.waitForSelector(`.search-result a[href^="${server.url}lesson-07-heartbeat-reconnect.html"]`);
+  }, 300_000);
 
   it('loaded nothing from the network, and no page logged an error', () => {
     expect(offsite).toEqual([]);

@@ -176,3 +176,44 @@ describe('safe output', () => {
     }
   });
 });
+
+describe('what the served book allows, and how pages read', () => {
+  const pages = (): string[] => readdirSync(outDir).filter((file) => file.endsWith('.html'));
+
+  it('writes no style attribute (the served CSP allows none): table alignment is a class', () => {
+    const styled = pages().flatMap((file) => [...html(file).matchAll(/<[^>]*\sstyle="[^"]*"/g)].map((m) => `${file}: ${m[0].slice(0, 80)}`));
+    expect(styled, styled.join('\n')).toEqual([]);
+    // Lesson 08's number columns are right-aligned (`|---:|`), by class.
+    const lesson08 = html(lessonPage(lessons.find((l) => l.id === 'lesson-08')!, 'en'));
+    if (/\|\s*-+:\s*\|/.test(readFileSync(join(lessonDir(lessons.find((l) => l.id === 'lesson-08')!), 'README.md'), 'utf8'))) {
+      expect(lesson08).toMatch(/<td class="align-right">/);
+    }
+    expect(readFileSync(join(outDir, 'assets', 'book.css'), 'utf8')).toContain('td.align-right');
+  });
+
+  it('never turns a self-test answer into a list because it starts with a number', () => {
+    for (const file of pages()) {
+      expect(html(file), file).not.toMatch(/<div class="qa-a">\s*<ol/);
+    }
+  });
+
+  it('numbers lessons like their ids (01, 02 …) everywhere: titles, pager, cards, print contents', () => {
+    for (const file of pages()) {
+      const text = html(file);
+      expect(text.match(/Lesson \d(?!\d)/g) ?? [], file).toEqual([]);
+      expect(text.match(/第 \d(?!\d) 课/g) ?? [], file).toEqual([]);
+    }
+    expect(html('index.html')).toContain('<span class="card-num">Lesson 02</span>');
+    expect(html(lessonPage(lessons[0]!, 'en'))).toMatch(/<span class="pager-title">Lesson 02 · /);
+  });
+
+  it("links every source-file page back to the lessons that link to it, and has a 404 page in both languages", () => {
+    const files = pages().filter((file) => file.startsWith('file-'));
+    for (const file of files) {
+      expect(html(file), file).toMatch(/<p class="source-back">[^<]*<a href="lesson-\d\d-[\w-]+(\.zh-CN)?\.html">/);
+    }
+    expect(html('404.html')).toContain('<html lang="en">');
+    expect(html('404.zh-CN.html')).toContain('<html lang="zh-CN">');
+    expect(result.pages.filter((p) => p.kind === 'not-found').map((p) => p.file).sort()).toEqual(['404.html', '404.zh-CN.html']);
+  });
+});

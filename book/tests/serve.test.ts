@@ -77,6 +77,24 @@ describe('the book server', () => {
     expect((await get('/nope.html')).status).toBe(404);
   });
 
+  it("answers an address the book does not have with its 404 page, in the reader's language, from any depth", async () => {
+    const missing = await get('/no-such-lesson.html');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain('Page not found');
+    expect(String(missing.headers['content-security-policy'])).toContain("default-src 'self'");
+    // Its links work from any depth: they start at the root.
+    const deep = await get('/a/b/c');
+    expect(deep.status).toBe(404);
+    expect(deep.body).toContain('href="/assets/book.css"');
+    expect(deep.body).toContain('src="/assets/book.js"');
+    expect(deep.body).not.toMatch(/\s(href|src)="(?![a-z]+:|[#/])/);
+    expect((await get('/lesson-99.zh-CN.html')).body).toContain('<html lang="zh-CN">');
+    // Anything but a page gets a plain 404.
+    const asset = await get('/assets/nope.js');
+    expect(asset.status).toBe(404);
+    expect(asset.body).not.toContain('<html');
+  });
+
   it('answers only to its own host name (no DNS rebinding)', async () => {
     expect((await get('/', { host: 'evil.example:80' })).status).toBe(421);
   });
@@ -114,4 +132,49 @@ describe('the book server', () => {
       ws.close();
     }
   });
+
+  it('answers a message that is not a request with a documented error, and the connection carries on', async () => {
+    const ws = (await demoSocket(`http://127.0.0.1:${server.port}`)) as WebSocket;
+    try {
+      for (const [text, code] of [['null', 'bad_request'], ['[]', 'bad_request'], ['{"type":"constructor"}', 'unknown_type'], ['{', 'bad_json']]) {
+        const reply = nextMessage(ws, 'error');
+        ws.send(text!);
+        expect(await reply, text).toMatchObject({ code, request: null });
+      }
+      const reply = nextMessage(ws, 'error');
+      ws.send(JSON.stringify({ type: 'run', lesson: 'nope', variant: 'solution' }));
+      expect(await reply).toMatchObject({ code: 'unknown_lesson', request: 'run' });
+    } finally {
+      ws.close();
+    }
+  });
+
+  it("drops a page that stops answering pings, and ends the echo server it started", async () => {
+    const quick = await serveBook({ outDir, port: 0, log: () => undefined, heartbeatMs: 250 });
+    try {
+      // The page answers pings until its echo server runs, then goes silent (its connection died unseen).
+      let answering = true;
+      const ws = new WebSocket(`ws://127.0.0.1:${quick.port}/__book/demo`, { origin: `http://127.0.0.1:${quick.port}`, autoPong: false });
+      ws.on('ping', () => {
+        if (answering) ws.pong();
+      });
+      ws.on('error', () => undefined);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      const ready = nextMessage(ws, 'echo-ready');
+      ws.send(JSON.stringify({ type: 'echo-start', variant: 'solution' }));
+      await ready;
+      expect(quick.demos()).toBe(1);
+      answering = false;
+      await closed;
+      const deadline = Date.now() + 20_000;
+      while (quick.demos() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(quick.demos()).toBe(0);
+    } finally {
+      await quick.close();
+    }
+  }, 60_000);
 });

@@ -1,9 +1,13 @@
 // The book's small parts on their own: diagrams, includes, anchors, search tokens.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { lessonDir, lessons, ROOT } from '../../checks/lessons.ts';
+import { DEMO_ERROR_CODES, parseDemoRequest } from '../serve/demo-protocol.ts';
+import { parseChildMessage } from '../serve/protocol.ts';
 import { IncludeError, readIncluded } from '../src/include.ts';
+import { escapeAnswerNumbers } from '../src/markdown.ts';
 import { tokenize } from '../src/search.ts';
 import { parseSequence, renderSequence, SequenceSyntaxError } from '../src/sequence.ts';
 import { githubSlug, Slugger } from '../src/slug.ts';
@@ -143,5 +147,67 @@ describe('Chinese text', () => {
     const md = createMarkdown();
     expect(md.renderInline('用**指数退避（full jitter）**重连，**“引号”**内')).toBe('用<strong>指数退避（full jitter）</strong>重连，<strong>“引号”</strong>内');
     expect(md.renderInline('a **b** c, **d.**e')).toBe('a <strong>b</strong> c, **d.**e');
+  });
+});
+
+describe("the demo socket's boundary", () => {
+  const ids = lessons.map((l) => l.id);
+  const parse = (text: string, binary = false): ReturnType<typeof parseDemoRequest> => parseDemoRequest(Buffer.from(text), binary, ids);
+
+  it('reads the four requests, and drops unknown fields', () => {
+    expect(parse('{"type":"run","lesson":"lesson-03","variant":"learner","extra":[1]}')).toEqual({ ok: true, request: { type: 'run', lesson: 'lesson-03', variant: 'learner' } });
+    expect(parse('{"type":"stop","lesson":5}')).toEqual({ ok: true, request: { type: 'stop' } });
+    expect(parse('{"type":"echo-start","variant":"solution"}')).toEqual({ ok: true, request: { type: 'echo-start', variant: 'solution' } });
+    expect(parse('{"type":"echo-stop"}')).toEqual({ ok: true, request: { type: 'echo-stop' } });
+  });
+
+  it('answers anything else with a documented code, and never throws', () => {
+    const codes = Object.keys(DEMO_ERROR_CODES);
+    const seen = new Set<string>();
+    const check = (result: ReturnType<typeof parseDemoRequest>): void => {
+      if (result.ok) return;
+      seen.add(result.error.code);
+      expect(codes).toContain(result.error.code);
+      expect(result.error.message.length).toBeLessThan(200);
+    };
+    fc.assert(fc.property(fc.jsonValue(), (value) => check(parse(JSON.stringify(value) ?? 'null'))), { seed: 6, numRuns: 500 });
+    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => check(parse(text))), { seed: 7, numRuns: 500 });
+    fc.assert(fc.property(
+      fc.record({ type: fc.oneof(fc.constantFrom('run', 'stop', 'echo-start', 'echo-stop', 'constructor', '__proto__'), fc.jsonValue()), lesson: fc.oneof(fc.constantFrom(...ids), fc.jsonValue()), variant: fc.oneof(fc.constantFrom('learner', 'solution'), fc.jsonValue()) }, { requiredKeys: [] }),
+      (value) => check(parse(JSON.stringify(value))),
+    ), { seed: 8, numRuns: 500 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      const result = parseDemoRequest(Buffer.from(bytes), true, ids);
+      expect(result).toMatchObject({ ok: false, error: { code: 'binary_not_supported' } });
+    }), { seed: 9, numRuns: 100 });
+    expect([...seen].sort()).toEqual(['bad_json', 'bad_request', 'unknown_lesson', 'unknown_type']);
+  });
+
+  it("checks a child's messages field by field", () => {
+    expect(parseChildMessage('{"type":"event","side":"client","text":"hi","at":3}')).toEqual({ type: 'event', side: 'client', text: 'hi', at: 3 });
+    expect(parseChildMessage('{"type":"ready","port":4567}')).toEqual({ type: 'ready', port: 4567 });
+    for (const line of ['null', '[]', '5', 'nope', '{"type":"event","side":"evil","text":"x","at":1}', '{"type":"event","side":"client","text":5,"at":1}',
+      '{"type":"ready","url":"ws://evil.example"}', '{"type":"ready","port":0}', '{"type":"ready","port":70000}', '{"type":"end","ok":"yes","message":""}', '{"type":"log"}']) {
+      expect(parseChildMessage(line), line).toBeUndefined();
+    }
+  });
+});
+
+describe('self-test answers that start with a number', () => {
+  it('escape the period of the first line, and only there', () => {
+    const src = [
+      '# T', '', '1. a real list', '', '## Self-test', '', '### Which code?', '', '1006. `terminate()` sends no close frame.', '2. still text on the next line',
+      '', '### Steps?', '', 'First:', '', '1. a list inside an answer stays a list', '', '### Code first?', '', '```', '1. in a fence', '```',
+      '', '### Paren?', '', '7) seven', '', '## After', '', '### Not a question', '', '3. a list again',
+    ].join('\n');
+    const out = escapeAnswerNumbers(src).split('\n');
+    expect(out).toContain('1006\\. `terminate()` sends no close frame.');
+    expect(out).toContain('2. still text on the next line');
+    expect(out).toContain('1. a list inside an answer stays a list');
+    expect(out).toContain('1. in a fence');
+    expect(out).toContain('7\\) seven');
+    expect(out).toContain('3. a list again');
+    expect(out[2]).toBe('1. a real list');
+    expect(out.length).toBe(src.split('\n').length);
   });
 });

@@ -13,7 +13,9 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
   // TODO 2: for each of MESSAGES: send it, wait for ONE reply (await replies.next()), and print
   //         `Server replied: <reply>` plus a newline to `out`. If next() says done, throw: the
   //         server went away before answering.
-  // TODO 3: finally: call replies.return(), close with code 1000 and wait for the 'close' event.
+  // TODO 3: finally: call replies.return(). Then, unless the server has already closed the
+  //         connection (ws.readyState === WebSocket.CLOSED: 'close' has fired, and it fires only
+  //         once, so waiting for it would hang), close with code 1000 and wait for 'close'.
   void WebSocket;
   void messages;
   void url;

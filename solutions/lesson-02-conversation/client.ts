@@ -31,7 +31,7 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
 async function closeCleanly(ws: WebSocket): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return;
   const closed = once(ws, 'close');
-  ws.close(1000, 'done');
+  ws.close(1000);
   await closed;
 }
 

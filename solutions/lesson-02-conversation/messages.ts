@@ -74,18 +74,23 @@ export function messages(socket: WebSocket, { highWaterMark = DEFAULT_HIGH_WATER
   const onClose = (): void => finish();
   const onError = (error: Error): void => finish(error);
 
+  // Only a pause of our own: other code may have paused the socket too, and that is not ours to undo.
+  const resumeOurPause = (): void => {
+    if (!pausedByUs) return;
+    pausedByUs = false;
+    socket.resume();
+  };
+
   const detach = (): void => {
     socket.off('message', onMessage);
     socket.off('close', onClose);
     socket.off('error', onError);
-    if (pausedByUs) {
-      pausedByUs = false;
-      socket.resume();
-    }
+    resumeOurPause();
   };
 
+  // Runs once for the end (close or error); a later return() finds nothing left to undo: the
+  // listeners are gone, no waiter can park once `ended`, and return() drops any stored error.
   const finish = (error?: Error): void => {
-    if (ended) return;
     ended = true;
     detach();
     for (const waiter of waiters.splice(0)) {
@@ -105,10 +110,7 @@ export function messages(socket: WebSocket, { highWaterMark = DEFAULT_HIGH_WATER
     next() {
       const message = queue.shift();
       if (message !== undefined) {
-        if (pausedByUs && queue.length <= highWaterMark / 2) {
-          pausedByUs = false;
-          socket.resume();
-        }
+        if (queue.length <= highWaterMark / 2) resumeOurPause();
         return Promise.resolve({ value: message, done: false });
       }
       if (failure) {

@@ -1,16 +1,30 @@
 // Lesson 02 — the conversation server: one connection, many messages, a reply to each.
 // Run it: npx tsx lessons/lesson-02-conversation/server.ts   (then the client, in another terminal)
 import { WebSocketServer, WebSocket } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
 import { messages } from './messages.ts';
 
 /** The largest message we accept; a bigger one closes the connection with 1009. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Pings are answered only while less than this waits to be sent to that client. */
+export const MAX_QUEUED_BYTES = 64 * 1024;
 
 export function createServer({ host = '127.0.0.1', port = 8765, log = console.log }: ServerOptions = {}): WebSocketServer {
-  const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES });
-  // converse() never rejects: every way a conversation can end is handled inside it.
-  wss.on('connection', (socket) => void converse(socket, log));
+  // autoPong: false, because ws's automatic pong would answer every ping, even from a client that
+  // never reads them: they would pile up in our memory. We answer pings ourselves, below.
+  const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES, autoPong: false });
+  wss.on('connection', (socket) => {
+    // #region pong
+    socket.on('ping', (data) => {
+      // A client that reads gets every pong. One that does not read gets none until it catches up:
+      // RFC 6455 lets a pong answer only the latest ping, so skipped ones are no loss.
+      if (socket.bufferedAmount < MAX_QUEUED_BYTES) socket.pong(data);
+    });
+    // #endregion
+    // converse() never rejects: every way a conversation can end is handled inside it.
+    void converse(socket, log);
+  });
   return wss;
 }
 
@@ -22,7 +36,8 @@ async function converse(socket: WebSocket, log: (line: string) => void): Promise
     for await (const message of messages(socket)) {
       if (socket.readyState !== WebSocket.OPEN) break; // closing: nobody left to answer
       if (typeof message === 'string') {
-        log(`Client said: ${message}`);
+        // printable(): the client chose this text; a newline in it must not forge a log line.
+        log(`Client said: ${printable(message)}`);
         await send(socket, `Server reply: ${message}`);
       } else {
         // Binary in, binary out, as in lesson 01: never reinterpret bytes as text.
@@ -40,7 +55,8 @@ async function converse(socket: WebSocket, log: (line: string) => void): Promise
 
 /**
  * Sends and waits until ws has handed the data to the operating system. A client that never
- * reads its replies then stops us reading its messages, instead of piling replies up in memory.
+ * reads its replies then stops this loop, messages() pauses its socket, and we stop reading its
+ * messages, instead of piling replies up in memory.
  */
 function send(socket: WebSocket, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {

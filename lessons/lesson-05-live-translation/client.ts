@@ -56,7 +56,7 @@ function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string)
       if (frame.id !== id) return; // belongs to another request: not ours to show
       // TODO 4: act on the frame's type (frame.type):
       //   'chunk'     → add frame.text to `words`, then redraw(words.join(' '))
-      //   'done'      → the explicit end of the stream: finish(undefined, words.join(' '))
+      //   'done'      → the explicit end of the stream: finish(words.join(' '))
       //   'cancelled' → finish(new Error('the server cancelled the translation'))
       //   'error'     → finish(new Error(`the server refused the sentence: ${frame.message}`))
       todo('client.ts: receiveTranslation: handle chunk, done, cancelled and error frames (TODO 4)');
@@ -69,12 +69,13 @@ function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string)
       todo('client.ts: receiveTranslation: a close before "done" must reject (TODO 5)');
     };
     const onError = (error: Error): void => finish(error);
-    const finish = (error: Error | undefined, translation = ''): void => {
+    // The translation on success, or why there is none.
+    const finish = (result: string | Error): void => {
       ws.off('message', onMessage);
       ws.off('close', onClose);
       ws.off('error', onError);
-      if (error) reject(error);
-      else resolve(translation);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -111,7 +112,7 @@ function parseFrame(data: RawData, isBinary: boolean): ServerFrame | undefined {
 async function closeCleanly(ws: WebSocket, code: number): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return;
   const closed = once(ws, 'close');
-  if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1000 ? 'done' : 'protocol error');
+  if (ws.readyState === WebSocket.OPEN) ws.close(code);
   await closed;
 }
 

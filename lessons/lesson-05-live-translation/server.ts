@@ -15,7 +15,9 @@
 //   Every request gets exactly one final frame (done, cancelled or error); the connection stays open.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 import { todo } from '../../lib/todo.ts';
 
 /** The seed's dictionary. A Map, so a word like "constructor" is never looked up on Object.prototype. */
@@ -58,6 +60,7 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES });
 
   wss.on('connection', (socket) => {
+    limitSendBuffer(socket); // given: stop reading from a client whose replies pile up (lesson 02 explains it)
     let lastId = 0;
     // At most one translation streams per connection: its id and the switch that stops it.
     let current: { id: number; controller: AbortController } | undefined;
@@ -83,7 +86,7 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
         send(socket, { type: 'error', id, ...request });
         return;
       }
-      log(`Received: ${request.text}`);
+      log(`Received: ${printable(request.text)}`); // printable: the client chose that text (lesson 02)
       const controller = new AbortController();
       current = { id, controller };
       streamTranslation(socket, id, translateWords(request.text), delayMs, controller.signal)
@@ -106,8 +109,9 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
 /** Sends one chunk per word, delayMs apart, then `done`. Returns quietly when `signal` aborts. */
 function streamTranslation(socket: WebSocket, id: number, words: string[], delayMs: number, signal: AbortSignal): Promise<void> {
   // TODO 2: make this an `async function`. For each word (with its index): wait delayMs with an
-  //         abortable sleep (await sleep(delayMs, undefined, { signal })), then
-  //         send(socket, { type: 'chunk', id, index, text: word }).
+  //         abortable sleep (await sleep(delayMs, undefined, { signal })); then, unless the
+  //         socket is no longer open (socket.readyState !== WebSocket.OPEN: a closing
+  //         connection cannot carry another word), send(socket, { type: 'chunk', id, index, text: word }).
   //         After the last word, send the end-of-stream frame: send(socket, { type: 'done', id }).
   //         When `signal` aborts, sleep rejects with an AbortError: that is the expected way out
   //         (catch it and return quietly), and nothing more may be sent for this request.

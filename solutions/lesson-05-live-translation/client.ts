@@ -48,6 +48,7 @@ export async function runClient(url: string, { out = process.stdout, text = SENT
 function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const words: string[] = [];
+    const line = (): string => words.join(' ');
     const onMessage = (data: RawData, isBinary: boolean): void => {
       const frame = parseFrame(data, isBinary);
       if (!frame) return finish(new ProtocolError(`the server sent a frame this client does not understand: ${data.toString().slice(0, 100)}`));
@@ -55,10 +56,10 @@ function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string)
       switch (frame.type) {
         case 'chunk':
           words.push(frame.text);
-          redraw(words.join(' '));
+          redraw(line());
           return;
         case 'done':
-          return finish(undefined, words.join(' '));
+          return finish(line());
         case 'cancelled':
           return finish(new Error('the server cancelled the translation'));
         case 'error':
@@ -67,12 +68,13 @@ function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string)
     };
     const onClose = (code: number): void => finish(new Error(`the connection closed (code ${code}) before the translation was complete`));
     const onError = (error: Error): void => finish(error);
-    const finish = (error: Error | undefined, translation = ''): void => {
+    // The translation on success, or why there is none.
+    const finish = (result: string | Error): void => {
       ws.off('message', onMessage);
       ws.off('close', onClose);
       ws.off('error', onError);
-      if (error) reject(error);
-      else resolve(translation);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
     ws.on('message', onMessage);
     ws.on('close', onClose);
@@ -110,7 +112,7 @@ function parseFrame(data: RawData, isBinary: boolean): ServerFrame | undefined {
 async function closeCleanly(ws: WebSocket, code: number): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return;
   const closed = once(ws, 'close');
-  if (ws.readyState === WebSocket.OPEN) ws.close(code, code === 1000 ? 'done' : 'protocol error');
+  if (ws.readyState === WebSocket.OPEN) ws.close(code);
   await closed;
 }
 

@@ -14,7 +14,9 @@
 //   Every request gets exactly one final frame (done, cancelled or error); the connection stays open.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 
 /** The seed's dictionary. A Map, so a word like "constructor" is never looked up on Object.prototype. */
 export const TRANSLATIONS: ReadonlyMap<string, string> = new Map([
@@ -53,6 +55,9 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES });
 
   wss.on('connection', (socket) => {
+    // Lesson 02's backpressure, from lib/: a client that sends and never reads (every " " it sends
+    // earns an error frame) makes us stop reading from it instead of queueing replies without end.
+    limitSendBuffer(socket);
     let lastId = 0;
     // At most one translation streams per connection: its id and the switch that stops it.
     let current: { id: number; controller: AbortController } | undefined;
@@ -78,7 +83,8 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
         send(socket, { type: 'error', id, ...request });
         return;
       }
-      log(`Received: ${request.text}`);
+      // printable(): the client chose this text; a newline in it must not forge a log line.
+      log(`Received: ${printable(request.text)}`);
       const controller = new AbortController();
       current = { id, controller };
       streamTranslation(socket, id, translateWords(request.text), delayMs, controller.signal)
@@ -103,20 +109,21 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
 // #region stream
 /** Sends one chunk per word, delayMs apart, then `done`. Returns quietly when `signal` aborts. */
 async function streamTranslation(socket: WebSocket, id: number, words: string[], delayMs: number, signal: AbortSignal): Promise<void> {
-  try {
-    for (const [index, text] of words.entries()) {
+  for (const [index, text] of words.entries()) {
+    try {
       // An abortable wait: abort() clears the timer and rejects at once, so nothing is left over.
       await sleep(delayMs, undefined, { signal });
-      if (signal.aborted || socket.readyState !== WebSocket.OPEN) return;
-      send(socket, { type: 'chunk', id, index, text });
+    } catch (error) {
+      if (signal.aborted) return; // cancelled, or the client left: the AbortError is the expected way out
+      throw error;
     }
-    // The end-of-stream message: the client knows the translation is complete without the
-    // connection having to close, so the same connection can carry the next request.
-    send(socket, { type: 'done', id });
-  } catch (error) {
-    if (signal.aborted) return; // cancelled: the AbortError is the expected way out
-    throw error;
+    // Closing already: "close" comes only when the handshake is over, and no word can go out now.
+    if (socket.readyState !== WebSocket.OPEN) return;
+    send(socket, { type: 'chunk', id, index, text });
   }
+  // The end-of-stream message: the client knows the translation is complete without the
+  // connection having to close, so the same connection can carry the next request.
+  send(socket, { type: 'done', id });
 }
 // #endregion
 

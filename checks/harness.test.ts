@@ -1,5 +1,6 @@
 // The harness's own tests: it must record everything, bound every wait, explain failures in
 // plain words, notice crashes in code under test, and leave nothing open.
+import { readFile } from 'node:fs/promises';
 import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -184,6 +185,30 @@ describe('Harness', () => {
     harness = new Harness();
     const failure = await failureOf(harness.connect(server.url));
     expect(failure.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('a crash in code under test', () => {
+  it('names an unhandled rejection as one, and says where to look when no line of the code is in its stack', async () => {
+    harness = new Harness();
+    const server = await harness.serve(({ host, port }) => {
+      const wss = new WebSocketServer({ host, port });
+      // An async handler whose promise nothing catches: the error comes from Node, not from here.
+      wss.on('connection', (socket) => socket.on('message', async () => { await readFile('/no/such/file/anywhere'); }));
+      return wss;
+    });
+    const client = await harness.connect(server.url);
+    const swallow = (): void => {};
+    process.prependListener('unhandledRejection', swallow);
+    try {
+      client.send('boom');
+      const failure = await failureOf(client.next({ within: 20_000 }));
+      expect(failure.message).toContain('A promise in your code rejected and nothing handled it');
+      expect(failure.message).toContain('ENOENT');
+      expect(failure.message).toContain('no line of your code is in this error\'s stack');
+    } finally {
+      process.off('unhandledRejection', swallow);
+    }
   });
 });
 

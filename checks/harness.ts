@@ -14,6 +14,7 @@ import { inspect } from 'node:util';
 import { test } from 'vitest';
 import { WebSocket, WebSocketServer, type ClientOptions as WsClientOptions, type RawData } from 'ws';
 import type { ServerOptions } from '../lib/program.ts';
+import { learnerFrames } from './runner/format.ts';
 import { WireLog } from './wire.ts';
 
 export { closedPort } from './ports.ts';
@@ -294,6 +295,11 @@ export class Harness {
   private readonly sockets: WebSocket[] = [];
   private readonly sleepers = new Set<Wake>();
   private learnerCrash: unknown;
+  private crashKind: 'threw' | 'rejected' = 'threw';
+  private readonly onRejection = (error: unknown): void => {
+    if (this.learnerCrash === undefined) this.crashKind = 'rejected';
+    this.onCrash(error);
+  };
   private readonly onCrash = (error: unknown): void => {
     this.learnerCrash ??= error;
     this.wakeAll();
@@ -303,7 +309,7 @@ export class Harness {
     // Code under test that throws inside an event handler would crash a real program; here it
     // fails the check at once, with the learner's error, instead of a timeout later.
     process.on('uncaughtException', this.onCrash);
-    process.on('unhandledRejection', this.onCrash);
+    process.on('unhandledRejection', this.onRejection);
   }
 
   /** Starts a lesson server on 127.0.0.1 with an OS-chosen port and waits until it listens. */
@@ -421,7 +427,10 @@ export class Harness {
 
   /** Fails the current check if code under test threw where nobody could catch it. */
   throwIfLearnerCrashed(): void {
-    if (this.learnerCrash !== undefined) throw learnerError('Your code threw an error that nothing caught (a real program would crash here)', this.learnerCrash);
+    if (this.learnerCrash === undefined) return;
+    throw learnerError(this.crashKind === 'rejected'
+      ? 'A promise in your code rejected and nothing handled it (a real program would crash here)'
+      : 'Your code threw an error that nothing caught (a real program would crash here)', this.learnerCrash);
   }
 
   /** Sleeps until `ms` pass or something the harness watches changes. */
@@ -444,7 +453,7 @@ export class Harness {
   /** Closes every socket and server this check opened. Runs after every check, pass or fail. */
   async dispose(): Promise<void> {
     process.off('uncaughtException', this.onCrash);
-    process.off('unhandledRejection', this.onCrash);
+    process.off('unhandledRejection', this.onRejection);
     for (const ws of this.sockets) ws.terminate();
     await Promise.all(this.servers.map((wss) => new Promise<void>((resolve) => {
       for (const client of wss.clients) client.terminate();
@@ -479,7 +488,11 @@ function learnerError(context: string, error: unknown): Error {
     todoFailure.stack = `${todoFailure.name}: ${todoFailure.message}\n${(error.stack ?? '').split('\n').slice(1).join('\n')}`;
     return todoFailure;
   }
-  const wrapped = new CheckFailure(withWire(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}\nHint: the first line below that points into your file is where it happened.`));
+  const ownFrames = error instanceof Error ? learnerFrames(error.stack).filter((frame) => !frame.includes('.check.ts')) : [];
+  const hint = ownFrames.length > 0
+    ? 'the first line below that points into your file is where it happened.'
+    : 'no line of your code is in this error\'s stack: it was raised inside ws or Node and reached the top through your code. Look for an async function whose promise nothing awaits or catches (an async "connection" or "message" handler: wrap its body in try/catch), or a socket with no "error" listener.';
+  const wrapped = new CheckFailure(withWire(`${context}: ${error instanceof Error ? `${error.name}: ${error.message}` : show(error)}\nHint: ${hint}`));
   if (error instanceof Error && error.stack) wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${error.stack.split('\n').slice(1).join('\n')}`;
   return wrapped;
 }

@@ -96,7 +96,7 @@ export class ProtocolClient {
   async close(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return;
     const closed = once(this.ws, 'close');
-    this.ws.close(1000, 'done');
+    this.ws.close(1000);
     await closed;
   }
 }

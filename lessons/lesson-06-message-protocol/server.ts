@@ -3,7 +3,9 @@
 // sends can make it throw.
 // Run it: npx tsx lessons/lesson-06-message-protocol/server.ts   (then the client, in another terminal)
 import { WebSocket, WebSocketServer } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 import { todo } from '../../lib/todo.ts';
 import {
   MAX_DELAYED_PER_CONNECTION, MAX_MESSAGE_BYTES, SUBPROTOCOL,
@@ -30,6 +32,7 @@ export function createServer({
   void SUBPROTOCOL;
 
   wss.on('connection', (socket) => {
+    limitSendBuffer(socket); // given: stops reading from a client that never reads its replies (lesson 02 explains it)
     // This connection's pending `delay` replies, so they can be cancelled when it closes.
     const timers = new Set<NodeJS.Timeout>();
     const send = (reply: Reply): void => {
@@ -48,8 +51,9 @@ export function createServer({
           return todo('server.ts: answer add with { sum: a + b }');
         case 'delay':
           // TODO 5: answer with resultReply(request, { ms }) after payload.ms milliseconds
-          //         (setTimeout). Keep each timer in `timers` until it fires, so 'close' can cancel
-          //         it; when maxDelayed timers are already waiting, answer too_many_requests.
+          //         (setTimeout). Keep each timer in `timers` until it fires (then delete it, or
+          //         the limit fills up for good), so 'close' can cancel the ones still waiting;
+          //         when maxDelayed timers are already waiting, answer too_many_requests.
           void maxDelayed;
           return todo('server.ts: answer delay after payload.ms milliseconds');
       }
@@ -65,7 +69,10 @@ export function createServer({
       // TODO 3: if !parsed.ok, send parsed.error (and log it). Otherwise log the request and
       //         handle(parsed.request), inside try/catch: a handler that throws is answered with
       //         errorReply(request_id, 'internal_error') and must not take the connection down.
+      //         Log client text (the request_id, the error message) through printable(...): a
+      //         newline in a request_id would otherwise forge a second line in your log.
       void parsed;
+      void printable;
       void handle;
       void errorReply;
       todo('server.ts: send parsed.error, or handle(parsed.request)');

@@ -1,6 +1,7 @@
 // Lesson 06 — the protocol both sides speak: one JSON envelope for every message, a documented
 // table of error codes, and parseRequest(), which turns untrusted text into a typed request or
 // into the error reply to send back. It never throws: everything that arrives is data, not code.
+import { printable } from '../../lib/printable.ts';
 
 /** The version this server speaks. A message with another version gets `unsupported_version`. */
 export const PROTOCOL_VERSION = 1;
@@ -152,7 +153,7 @@ function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** Quotes untrusted text for an error message, cut short: never reflect 16 KiB back at the sender. */
+/** Quotes untrusted text for an error message: control characters escaped, cut to 40 characters (never reflect 16 KiB back at the sender). */
 function quote(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  return `"${printable(text, 40)}"`;
 }

@@ -3,7 +3,9 @@
 // sends can make it throw.
 // Run it: npx tsx lessons/lesson-06-message-protocol/server.ts   (then the client, in another terminal)
 import { WebSocket, WebSocketServer } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 import {
   MAX_DELAYED_PER_CONNECTION, MAX_MESSAGE_BYTES, SUBPROTOCOL,
   errorReply, parseRequest, resultReply, type Reply, type Request,
@@ -30,6 +32,8 @@ export function createServer({
   });
 
   wss.on('connection', (socket) => {
+    // A client that sends and never reads must not pile our replies up in memory (lesson 02 explains it).
+    limitSendBuffer(socket);
     // This connection's pending `delay` replies, so they can be cancelled when it closes.
     const timers = new Set<NodeJS.Timeout>();
     const send = (reply: Reply): void => {
@@ -74,17 +78,18 @@ export function createServer({
       }
       const parsed = parseRequest(data.toString());
       if (!parsed.ok) {
-        log(`rejected: ${parsed.error.payload.code} (${parsed.error.payload.message})`);
+        // The message may quote the client's text: printable() escapes what could forge a log line.
+        log(`rejected: ${parsed.error.payload.code} (${printable(parsed.error.payload.message)})`);
         send(parsed.error);
         return;
       }
       const request = parsed.request;
-      log(`${request.type} request ${request.request_id}`);
+      log(`${request.type} request ${printable(request.request_id)}`);
       try {
         handle(request);
       } catch (error) {
         // A bug in a handler is ours, not the client's: answer it and keep the connection.
-        log(`internal error on ${request.type} ${request.request_id}: ${error instanceof Error ? error.message : String(error)}`);
+        log(`internal error on ${request.type} ${printable(request.request_id)}: ${printable(error instanceof Error ? error.message : String(error))}`);
         send(errorReply(request.request_id, 'internal_error'));
       }
     });

@@ -73,13 +73,94 @@ export default [
     name: 'no-error-listener',
     mistake: 'has no "error" listener on the socket, so an oversized message crashes the whole server',
     edits: [{ file: 'server.ts', find: "    socket.on('error', (error) => log(`connection error: ${error.message}`));\n", replace: '' }],
-    mustFail: ['closes with 1009 on a larger one'],
+    mustFail: ['closes with 1009 on a larger one', 'closes with 1007 on a text frame that is not UTF-8'],
   },
   {
     name: 'unbounded-delays',
     mistake: 'starts a timer for every delay request, with no limit per connection',
     edits: [{ file: 'server.ts', find: '          if (timers.size >= maxDelayed) {', replace: '          if (timers.size >= Infinity) {' }],
     mustFail: ['refuses a 17th waiting delay'],
+  },
+  {
+    name: 'payload-check-lets-arrays-through',
+    mistake: 'checks the payload with `typeof payload !== \'object\' || payload === null`, which lets an array through, so `payload: []` gets bad_payload instead of bad_envelope',
+    edits: [{
+      file: 'protocol.ts',
+      find: "  if (!isRecord(payload)) return failure(id, 'bad_envelope', 'payload must be a JSON object');\n",
+      replace: "  if (typeof payload !== 'object' || payload === null) return failure(id, 'bad_envelope', 'payload must be a JSON object');\n",
+    }],
+    mustFail: ['bad input: an empty array as payload', 'bad input: add with an array as payload', 'bad input: an unknown type with an array as payload'],
+  },
+  {
+    name: 'checks-type-before-version',
+    mistake: 'looks the type up before checking the version, so a version-2 message with a type version 1 does not know gets unknown_type instead of unsupported_version',
+    edits: [
+      {
+        file: 'protocol.ts',
+        find: "  if (version !== PROTOCOL_VERSION) return failure(id, 'unsupported_version', `version ${version} is not supported; this server speaks version ${PROTOCOL_VERSION}`);\n",
+        replace: '',
+      },
+      {
+        file: 'protocol.ts',
+        find: "  if (!isRequestType(type)) return failure(id, 'unknown_type', `unknown type ${quote(type)}; known types: ${REQUEST_TYPES.join(', ')}`);\n",
+        replace: "  if (!isRequestType(type)) return failure(id, 'unknown_type', `unknown type ${quote(type)}; known types: ${REQUEST_TYPES.join(', ')}`);\n  if (version !== PROTOCOL_VERSION) return failure(id, 'unsupported_version', `version ${version} is not supported; this server speaks version ${PROTOCOL_VERSION}`);\n",
+      },
+    ],
+    mustFail: ['bad input: version 2 with a type version 1 does not know'],
+  },
+  {
+    name: 'limits-off-by-one',
+    mistake: 'writes the limits with < instead of <=, so a request_id of exactly 64 characters and a delay of exactly 2000 ms are refused',
+    edits: [
+      { file: 'protocol.ts', find: 'value.length <= MAX_REQUEST_ID_LENGTH', replace: 'value.length < MAX_REQUEST_ID_LENGTH' },
+      { file: 'protocol.ts', find: 'ms <= MAX_DELAY_MS', replace: 'ms < MAX_DELAY_MS' },
+    ],
+    mustFail: ['accepts values right at the limits'],
+  },
+  {
+    name: 'delay-timers-never-leave-the-set',
+    mistake: 'adds each delay timer to the connection\'s set but never deletes it when it fires, so after 16 delays in a connection\'s life every delay gets too_many_requests',
+    edits: [{ file: 'server.ts', find: '            timers.delete(timer);\n', replace: '' }],
+    mustFail: ['keeps answering delays for the whole life of a connection'],
+  },
+  {
+    name: 'delay-timers-outlive-the-client',
+    mistake: 'does not clear the connection\'s delay timers when it closes, so each still runs, for nobody, up to 2 s after the client left',
+    edits: [{ file: 'server.ts', find: '      for (const timer of timers) clearTimeout(timer);\n', replace: '' }],
+    mustFail: ['cancels the delays still waiting when their client leaves'],
+  },
+  {
+    name: 'no-send-buffer-limit',
+    mistake: 'leaves out limitSendBuffer(socket), so a client that sends echo requests and never reads makes the server queue its replies without limit',
+    edits: [{ file: 'server.ts', find: '    limitSendBuffer(socket);\n', replace: '' }],
+    mustFail: ['stops reading from a client that never reads its replies'],
+  },
+  {
+    name: 'logs-client-text-raw',
+    mistake: 'logs the request_id and error messages as the client sent them, so a newline in a request_id forges a log line',
+    edits: [
+      { file: 'server.ts', find: '(${printable(parsed.error.payload.message)})', replace: '(${parsed.error.payload.message})' },
+      { file: 'server.ts', find: 'log(`${request.type} request ${printable(request.request_id)}`);', replace: 'log(`${request.type} request ${request.request_id}`);' },
+    ],
+    mustFail: ['logs each request and rejection, with client text escaped'],
+  },
+  {
+    name: 'client-keeps-timer-after-reply',
+    mistake: 'deletes the pending entry when the reply arrives but never clears its timer, so the command-line client lingers for the 5 s timeout after its work is done',
+    edits: [{ file: 'client.ts', find: '    this.pending.delete(reply.request_id);\n    clearTimeout(pending.timer);\n', replace: '    this.pending.delete(reply.request_id);\n' }],
+    mustFail: ['leaves no timer behind once a request is settled', 'runClient prints each reply'],
+  },
+  {
+    name: 'client-ignores-default-timeout',
+    mistake: 'uses DEFAULT_TIMEOUT_MS whenever request() gets no timeoutMs, ignoring the default given to connect()',
+    edits: [{ file: 'client.ts', find: '{ timeoutMs = this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS }', replace: '{ timeoutMs = DEFAULT_TIMEOUT_MS }' }],
+    mustFail: ['uses the timeoutMs given to connect()'],
+  },
+  {
+    name: 'client-trusts-reply-type',
+    mistake: 'resolves a request with any successful reply carrying its request_id, even one of another type',
+    edits: [{ file: 'client.ts', find: "    else if (reply.type !== pending.type) pending.reject(new RequestError('bad_reply', `asked for ${pending.type}, got a ${reply.type} reply`));\n", replace: '' }],
+    mustFail: ['rejects with bad_reply when the reply has another type'],
   },
   {
     name: 'client-matches-in-arrival-order',

@@ -8,10 +8,12 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
   // TODO 1: new WebSocket(url). Attach every listener right away, inside one new Promise:
   //         'open': print `Receiving stream:` and a newline to `out`.
   // TODO 2: 'message': write the chunk to `out` at once, with no newline (the seed's
-  //         print(chunk, end="", flush=True) is out.write(chunk)).
-  // TODO 3: 'close': print one newline, then resolve if the code is 1000; for any other code the
-  //         stream was cut off: reject with an Error naming the code. Keep an 'error' listener too
-  //         ('close' always follows it): reject with that error.
+  //         print(chunk, end="", flush=True) is out.write(chunk)). A binary frame is not a line of
+  //         the poem: close with ws.close(1003, 'text only') and print nothing.
+  // TODO 3: 'close': print one newline (if the connection had opened), then resolve if the code
+  //         is 1000; any other code (1006, 1001, 1011, 4000 …) means the stream was cut off:
+  //         reject with an Error naming the code. Keep an 'error' listener too ('close' always
+  //         follows it): remember the error, and reject with it in 'close'.
   void WebSocket;
   void url;
   void out;

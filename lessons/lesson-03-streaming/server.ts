@@ -23,6 +23,8 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   }
   const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES });
   wss.on('connection', (socket) => {
+    // Given: a client's malformed frame makes ws close that connection and emit 'error'; without
+    // this listener that error would crash the whole server.
     socket.on('error', (error) => log(`Connection error: ${error.message}`));
     void streamPoem(socket, delayMs, log);
   });
@@ -31,12 +33,15 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
 
 /** Sends the poem to one client. Must never reject: handle every way the stream can end here. */
 async function streamPoem(socket: WebSocket, delayMs: number, log: (line: string) => void): Promise<void> {
-  // TODO 1: send each line of POEM as its own message (socket.send(line)), and wait delayMs
-  //         between two lines: `await sleep(delayMs)` (setTimeout from node:timers/promises).
-  // TODO 2: after the last line, close with code 1000: that is how the client knows it has it all.
+  // TODO 1: log('Client connected: streaming the poem'), then send each line of POEM as its own
+  //         message (socket.send(line)), and wait delayMs between two lines (not before the
+  //         first, not after the last): `await sleep(delayMs)` (setTimeout from node:timers/promises).
+  // TODO 2: after the last line, close at once with socket.close(1000, 'end of poem'): that is how
+  //         the client knows it has it all.
   // TODO 3: stop at once when the client leaves. Make an AbortController, call its abort() on the
   //         socket's 'close' event, and wait with sleep(delayMs, undefined, { signal }): the wait
-  //         then rejects with an AbortError, so wrap the loop in try/catch. Also send only while
+  //         then rejects with an AbortError, so wrap the loop in try/catch, and in the catch
+  //         log('Client left mid-stream: stopped'). Also send only while
   //         socket.readyState === WebSocket.OPEN. Remove your 'close' listener when done.
   void sleep;
   void socket;

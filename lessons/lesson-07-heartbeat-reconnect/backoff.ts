@@ -39,9 +39,13 @@ export function backoffSettings({
  * a uniformly random time in [0, min(cap, base·factor^attempt)).
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  // TODO 1: throw a RangeError naming `attempt` when it is not a whole number >= 0
+  //         (Number.isInteger(attempt) && attempt >= 0).
   const { base, factor, cap, random } = backoffSettings(options);
-  // TODO 1: the ceiling: base·factor^attempt, but never more than cap.
-  // TODO 2: full jitter: any delay from 0 up to the ceiling is equally likely, so return
-  //         random() times the ceiling. (Optional: reject an attempt that is not a whole number >= 0.)
+  // TODO 2: the ceiling: base·factor^attempt, but never more than cap.
+  // TODO 3: full jitter: any delay from 0 up to the ceiling is equally likely, so return
+  //         random() times the ceiling. Call random() once, and throw a RangeError naming
+  //         `random` if what it returned is not in [0, 1): a broken random() must not produce NaN
+  //         or a delay beyond the cap.
   todo('backoff.ts: compute the delay for this attempt: exponential, capped, with full jitter');
 }

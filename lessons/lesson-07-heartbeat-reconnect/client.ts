@@ -109,7 +109,8 @@ export function createReconnectingClient(url: string, options: ReconnectOptions 
       // TODO 4: a message is a sign of life: restart the silence timer here...
       if (!isBinary) onEvent({ type: 'message', text: data.toString() });
     });
-    // TODO 4: ...and on every 'ping' from the server (ws answers it with a pong for you).
+    // TODO 4: ...and on every 'ping' from the server (ws answers it with a pong for you), and on
+    //         every 'pong' (a server may send pongs unasked, as a one-way heartbeat).
     // 'close' always follows 'error'; the listener only keeps an error from crashing the process.
     ws.on('error', () => {});
     ws.on('close', (code) => {
@@ -137,9 +138,10 @@ export function createReconnectingClient(url: string, options: ReconnectOptions 
     // TODO 2: stop for good. Return the same promise when called again. Set stopping = true, so
     //         the 'close' handler above finishes instead of reconnecting; cancel a pending retry
     //         (retryTimer); make `stopped` a promise that finishStopping() resolves after reporting
-    //         { type: 'closed' }. Then: no socket -> finish at once; an OPEN socket -> ws.close(1000)
-    //         plus closeTimer = timers.setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS);
-    //         a socket still connecting -> ws.terminate().
+    //         { type: 'closed' }. Then: no socket -> finish at once; an OPEN socket ->
+    //         ws.close(1000, 'client closing') plus
+    //         closeTimer = timers.setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS);
+    //         any other socket (still connecting, or already closing) -> ws.terminate().
     todo('client.ts: close() stops reconnecting, closes with 1000 and leaves no timer');
   };
 

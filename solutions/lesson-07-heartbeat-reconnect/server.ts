@@ -1,9 +1,12 @@
-// Lesson 07 — a server that notices dead connections. Every heartbeatMs it pings each peer; a
-// peer that has not answered the previous ping by the next tick is gone (crashed, unplugged,
-// lost behind a NAT) and is terminated, which removes it from every set the server keeps.
+// Lesson 07 — a server that notices dead connections. Every heartbeatMs it pings each peer with a
+// fresh random token; a peer that has not sent that token back in a pong by the next tick is gone
+// (crashed, unplugged, lost behind a NAT) and is terminated, which removes it from every set the
+// server keeps.
 // Run it: npx tsx lessons/lesson-07-heartbeat-reconnect/server.ts   (then the client)
+import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** How often to ping. ws's own README uses 30 s; most NATs and proxies forget idle flows after 60 s or more. */
@@ -14,6 +17,8 @@ export interface Peer {
   id: number;
   /** True once the peer answered the last ping (or just connected); set false when a ping goes out. */
   isAlive: boolean;
+  /** The payload of the last ping: only a pong that carries it back answers that ping. */
+  pingToken?: Buffer;
 }
 
 /** A WebSocketServer that also keeps its own registry of peers, as real servers do (user, rooms, ...). */
@@ -57,10 +62,14 @@ export function createServer({
     nextId += 1;
     wss.peers.set(socket, peer);
     log(`peer #${peer.id} connected (${wss.peers.size} online)`);
+    // A client that sends and never reads would make its echoes pile up in our memory (lesson 02).
+    limitSendBuffer(socket);
 
-    // ws answers pings by itself (autoPong); a pong is the peer proving it is still there.
-    socket.on('pong', () => {
-      peer.isAlive = true;
+    // ws answers pings by itself (autoPong), sending the ping's payload back. Only that pong
+    // proves the peer read our ping: a peer may send pongs of its own at any time (RFC 6455
+    // allows unsolicited pongs), and those say nothing about whether it still reads.
+    socket.on('pong', (data) => {
+      if (peer.pingToken?.equals(data)) peer.isAlive = true;
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) return; // this server speaks text
@@ -89,7 +98,8 @@ export function createServer({
         continue;
       }
       peer.isAlive = false;
-      socket.ping();
+      peer.pingToken = randomBytes(8);
+      socket.ping(peer.pingToken);
     }
   }, heartbeatMs);
   // Without this the interval keeps the process (and this server's peers) alive after close().

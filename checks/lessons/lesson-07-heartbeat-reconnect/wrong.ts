@@ -29,8 +29,39 @@ export default [
   {
     name: 'pong-ignored',
     mistake: 'never sets isAlive back to true on a pong, so healthy peers are cut off at the second interval',
-    edits: [{ file: 'server.ts', find: '      peer.isAlive = true;\n', replace: '' }],
+    edits: [{ file: 'server.ts', find: '      if (peer.pingToken?.equals(data)) peer.isAlive = true;\n', replace: '' }],
     mustFail: ['answers every ping connected'],
+  },
+  {
+    name: 'any-pong-counts',
+    mistake: 'marks a peer alive on any pong, so a peer that sends pongs of its own but never reads a ping is never cut off',
+    edits: [{ file: 'server.ts', find: '      if (peer.pingToken?.equals(data)) peer.isAlive = true;\n', replace: '      peer.isAlive = true;\n' }],
+    mustFail: ['counts only the pong that answers its ping'],
+  },
+  {
+    name: 'heartbeat-on-global-setInterval',
+    mistake: 'runs the heartbeat on the global setInterval instead of the timers option, so nothing can control (or test) its clock',
+    edits: [{ file: 'server.ts', find: '  const heartbeat = timers.setInterval(() => {', replace: '  const heartbeat = setInterval(() => {' }],
+    mustFail: ['stops answering pings within two intervals', 'counts only the pong'],
+  },
+  {
+    name: 'heartbeat-per-connection',
+    mistake: 'starts one ping interval per connection and never stops it, so every peer that ever left keeps an interval running',
+    edits: [
+      {
+        file: 'server.ts',
+        find: "    socket.on('error', (error) => log(`peer #${peer.id} error: ${error.message}`));\n",
+        replace: "    socket.on('error', (error) => log(`peer #${peer.id} error: ${error.message}`));\n    timers.setInterval(() => {\n      if (!peer.isAlive) {\n        log(`peer #${peer.id} did not answer the last ping: terminating`);\n        socket.terminate();\n        return;\n      }\n      peer.isAlive = false;\n      peer.pingToken = randomBytes(8);\n      socket.ping(peer.pingToken);\n    }, heartbeatMs);\n",
+      },
+      { file: 'server.ts', find: '    for (const [socket, peer] of wss.peers) {', replace: '    for (const [socket, peer] of new Map<WebSocket, Peer>()) {' },
+    ],
+    mustFail: ['a heartbeat tick after peers have left', 'stops its heartbeat interval'],
+  },
+  {
+    name: 'no-send-buffer-limit',
+    mistake: 'drops the given limitSendBuffer(socket), so a client that sends and never reads makes its echoes pile up in the server\'s memory',
+    edits: [{ file: 'server.ts', find: '    limitSendBuffer(socket);\n', replace: '' }],
+    mustFail: ['stops reading from a client that sends and never reads'],
   },
   {
     name: 'close-instead-of-terminate',
@@ -95,6 +126,63 @@ export default [
     mistake: 'never notices a silent server: a half-open connection looks open forever',
     edits: [{ file: 'client.ts', find: '      ws.terminate(); // a silent server will not answer a close frame either\n', replace: '' }],
     mustFail: ['silent server'],
+  },
+  {
+    name: 'closes-a-silent-server',
+    mistake: 'ends a silent connection with close() instead of terminate(), so the client waits for a closing handshake the dead server never answers',
+    edits: [{ file: 'client.ts', find: '      ws.terminate(); // a silent server will not answer a close frame either\n', replace: "      ws.close(1001, 'silent');\n" }],
+    mustFail: ['drops a silent server with terminate()'],
+  },
+  {
+    name: 'silence-timer-not-cancelled',
+    mistake: 'arms a new silence timer on every sign of life without cancelling the previous one, so an old one fires and drops a healthy connection',
+    edits: [{ file: 'client.ts', find: '    silenceTimer = cancel(silenceTimer);\n    silenceTimer = timers.setTimeout(', replace: '    silenceTimer = timers.setTimeout(' }],
+    mustFail: ['reconnects again after a second drop', 'silent server as gone'],
+  },
+  {
+    name: 'stable-timer-outlives-its-connection',
+    mistake: 'does not cancel the stable timer when the connection closes, so it fires later and resets the backoff while the server keeps failing',
+    edits: [{ file: 'client.ts', find: "    ws.on('close', (code) => {\n      stableTimer = cancel(stableTimer);\n", replace: "    ws.on('close', (code) => {\n" }],
+    mustFail: ['drops right after opening', 'reconnects again after a second drop'],
+  },
+  {
+    name: 'close-without-timeout',
+    mistake: 'close() sends its close frame and waits for the answer with no time limit of its own, so a server that never answers keeps it waiting',
+    edits: [{ file: 'client.ts', find: '      closeTimer = timers.setTimeout(() => ws.terminate(), CLOSE_TIMEOUT_MS);\n', replace: '' }],
+    mustFail: ['close() gives up on a server that never answers'],
+  },
+  {
+    name: 'close-always-sends-a-close-frame',
+    mistake: 'close() calls ws.close() whatever the socket\'s state, so a connection that is still connecting or already closing keeps close() waiting',
+    edits: [
+      { file: 'client.ts', find: '    } else if (ws.readyState === WebSocket.OPEN) {\n', replace: '    } else {\n' },
+      { file: 'client.ts', find: "    } else {\n      ws.terminate(); // still connecting, or already closing: 'close' follows\n    }\n", replace: '    }\n' },
+    ],
+    mustFail: ['close() in the middle of a handshake'],
+  },
+  {
+    name: 'close-in-onEvent-still-reconnects',
+    mistake: 'schedules the retry right after reporting "down" without checking again, so a close() called from onEvent is ignored',
+    edits: [{ file: 'client.ts', find: '      if (!stopping) scheduleReconnect(); // onEvent may have called close()\n', replace: '      scheduleReconnect();\n' }],
+    mustFail: ['or from inside onEvent'],
+  },
+  {
+    name: 'close-twice-closes-twice',
+    mistake: 'a second close() starts a second closing instead of returning the first one\'s promise',
+    edits: [{ file: 'client.ts', find: '    if (stopped) return stopped;\n', replace: '' }],
+    mustFail: ['close() called twice'],
+  },
+  {
+    name: 'client-no-maxPayload',
+    mistake: 'the client connects without maxPayload, so a server can make it buffer messages of up to 100 MiB',
+    edits: [{ file: 'client.ts', find: 'new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES })', replace: 'new WebSocket(url)' }],
+    mustFail: ['from the server with 1009'],
+  },
+  {
+    name: 'pong-is-no-sign-of-life',
+    mistake: 'the client restarts its silence timer on messages and pings but not on pongs, so a server that heartbeats with unsolicited pongs is dropped',
+    edits: [{ file: 'client.ts', find: "    ws.on('pong', () => expectLifeWithin(ws));\n", replace: '' }],
+    mustFail: ['silent server as gone'],
   },
   {
     name: 'reconnects-on-error-and-close',

@@ -482,6 +482,8 @@ export class Harness {
 }
 
 function learnerError(context: string, error: unknown): Error {
+  // Already explained (a check's own failure, or a todo reported from inside an event handler).
+  if (error instanceof CheckFailure) return error;
   // A starter's todo(...) is not a crash: it is the next step, so say it that way.
   if (error instanceof Error && error.name === 'TodoError') {
     const todoFailure = new CheckFailure(`Expected this step to be done\nGot a starter TODO: ${error.message}\nHint: replace the todo(...) call with your code.`);

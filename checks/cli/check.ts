@@ -15,8 +15,9 @@ import { statusFromRun } from './progress.ts';
 import { lessonKey, nextNotDone, writeCachedStatuses } from './status-cache.ts';
 import { updateState } from './state.ts';
 
-/** A check that awaits something for longer than this fails, saying where it waited. */
-export const CHECK_TIMEOUT_MS = 5_000;
+/** A check that awaits something for longer than this fails, saying where it waited. Waits for
+ * what should happen at once fail sooner (the harness: 3 s); this leaves a busy machine room. */
+export const CHECK_TIMEOUT_MS = 10_000;
 /** Code that never gives control back (an endless loop) is stopped after this long. */
 export const CHECK_LIMIT_MS = 7_000;
 

@@ -9,6 +9,7 @@ export const MESSAGE = 'Hello WebSocket!';
 export async function runClient(url: string, { out = process.stdout }: ClientOptions = {}): Promise<void> {
   // TODO 1: open the connection: new WebSocket(url), and wait for 'open' (hint: `once` from node:events).
   // TODO 2: send MESSAGE, wait for the reply, and print `Received: <reply>` plus a newline to `out`.
+  //         If the connection closes or fails before the reply comes, reject: never wait forever.
   // TODO 3: close with code 1000 and wait for the 'close' event before returning.
   void WebSocket;
   void url;

@@ -22,20 +22,16 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
   }
 }
 
-/** Resolves with the next text message; rejects if the connection ends or fails first. */
+/**
+ * Resolves with the next text message; rejects if the connection closes or fails first. A promise
+ * settles only once: whichever event comes first decides, and the ones after it change nothing.
+ */
 function nextMessage(ws: WebSocket): Promise<string> {
   return new Promise((resolve, reject) => {
-    const onMessage = (data: RawData): void => { cleanup(); resolve(data.toString()); };
-    const onClose = (code: number): void => { cleanup(); reject(new Error(`connection closed (code ${code}) before a reply arrived`)); };
-    const onError = (error: Error): void => { cleanup(); reject(error); };
-    const cleanup = (): void => {
-      ws.off('message', onMessage);
-      ws.off('close', onClose);
-      ws.off('error', onError);
-    };
-    ws.on('message', onMessage);
-    ws.on('close', onClose);
-    ws.on('error', onError);
+    ws.once('message', (data: RawData) => resolve(data.toString()));
+    ws.once('close', (code: number) => reject(new Error(`connection closed (code ${code}) before a reply arrived`)));
+    // Without an 'error' listener, an error (say, a malformed frame) would crash the program.
+    ws.once('error', reject);
   });
 }
 
@@ -43,7 +39,7 @@ function nextMessage(ws: WebSocket): Promise<string> {
 async function closeCleanly(ws: WebSocket): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return;
   const closed = once(ws, 'close');
-  ws.close(1000, 'done');
+  ws.close(1000);
   await closed;
 }
 

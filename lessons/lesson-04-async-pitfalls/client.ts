@@ -1,8 +1,9 @@
-// Lesson 04 — the greeter client. It compiles, it looks reasonable, and it has five bugs.
-// What it should do: connect, print the server's greeting, send MESSAGE, print the reply (as
-// text), close with code 1000 and return only once the connection has closed. When the server
-// cannot be reached it should reject with the connection error, not crash the process.
-// Each bug is one of the traps in README.md; each failing check points at one of them.
+// Lesson 04 — the greeter client. It compiles, it looks reasonable, and it falls into every trap
+// in README.md. What it should do: connect, print the server's greeting, send MESSAGE, print the
+// reply (as text), close with code 1000 and return only once the connection has closed. When the
+// server cannot be reached, closes early, breaks the protocol or goes silent, it should reject
+// with an error that says so: never crash the process, never wait forever.
+// Each failing check points at one trap.
 // Run it: npx tsx lessons/lesson-04-async-pitfalls/greeter-server.ts   (terminal 1)
 //         npx tsx lessons/lesson-04-async-pitfalls/client.ts           (terminal 2)
 // Check it: npm run check lesson-04
@@ -12,7 +13,18 @@ import { isMain, runClientProgram, type ClientOptions } from '../../lib/program.
 
 export const MESSAGE = 'Hello WebSocket!';
 
-export async function runClient(url: string, { out = process.stdout }: ClientOptions = {}): Promise<void> {
+export interface GreeterClientOptions extends ClientOptions {
+  /** How long to wait for the handshake, and then for each message (trap 6). */
+  timeoutMs?: number;
+}
+
+// What the client accepts from the server (trap 7): keep these, the checks use them.
+/** A larger message closes the connection with 1009 (ws does it when given maxPayload). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** At most this many messages may wait unread; one more closes the connection with 1008. */
+export const MAX_UNREAD_MESSAGES = 100;
+
+export async function runClient(url: string, { out = process.stdout, timeoutMs = 10_000 }: GreeterClientOptions = {}): Promise<void> {
   // Prints like console.log, but to `out`.
   const print = (...values: unknown[]): void => {
     out.write(`${format(...values)}\n`);

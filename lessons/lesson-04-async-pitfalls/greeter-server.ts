@@ -3,7 +3,9 @@
 // `Server reply: <message>`. The greeting is what a late `message` listener misses.
 // Run it: npx tsx lessons/lesson-04-async-pitfalls/greeter-server.ts [--port 8765] [--host 127.0.0.1]
 import { WebSocketServer } from 'ws';
+import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
+import { limitSendBuffer } from '../../lib/send-buffer.ts';
 
 export const GREETING = 'Welcome! Send me a message and I will answer it.';
 
@@ -18,6 +20,8 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   const wss = new WebSocketServer({ host, port, maxPayload: MAX_MESSAGE_BYTES });
 
   wss.on('connection', (socket) => {
+    // A client that sends and never reads must not make its replies pile up here (lesson 02).
+    limitSendBuffer(socket);
     // Sent in the same tick as the handshake's answer: on the client's side the two usually
     // arrive together, before any code that awaited 'open' gets to run again.
     socket.send(GREETING);
@@ -30,7 +34,8 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
         return;
       }
       const text = data.toString();
-      log(`Received: ${text}`);
+      // printable(): the client chose this text; a "\n" in it must not forge a log line.
+      log(`Received: ${printable(text)}`);
       socket.send(replyTo(text));
     });
     socket.on('close', (code) => log(`Client left (code ${code})`));

@@ -14,9 +14,11 @@ export interface GreeterClientOptions extends ClientOptions {
   timeoutMs?: number;
 }
 
-/** What we accept from the server, so a misbehaving one cannot make us hold unbounded memory. */
-const MAX_MESSAGE_BYTES = 64 * 1024;
-const MAX_UNREAD_MESSAGES = 100;
+// What we accept from the server, so a misbehaving one cannot make us hold unbounded memory.
+/** A larger message closes the connection with 1009 (ws does it when given maxPayload). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** At most this many messages may wait unread; one more closes the connection with 1008. */
+export const MAX_UNREAD_MESSAGES = 100;
 
 // #region run
 export async function runClient(url: string, { out = process.stdout, timeoutMs = 10_000 }: GreeterClientOptions = {}): Promise<void> {
@@ -66,7 +68,8 @@ class Inbox {
     const queued = this.queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.ended) return Promise.reject(this.ended);
-    if (this.waiter) return Promise.reject(new Error('next() is already waiting for a message'));
+    // One reader at a time: a second waiter would silently replace the first.
+    if (this.waiter !== undefined) return Promise.reject(new Error('next() is already waiting for a message'));
     return new Promise((resolve, reject) => {
       const settle = (): void => {
         clearTimeout(timer);
@@ -115,7 +118,7 @@ async function closeCleanly(ws: WebSocket): Promise<void> {
   // Listen before closing, so the event cannot slip past. The wait is bounded: ws destroys the
   // socket itself if the server never answers the close frame (after 30 s).
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  ws.close(1000, 'done');
+  ws.close(1000);
   await closed;
 }
 // #endregion

@@ -9,7 +9,7 @@
 // was running and, when it can be seen, the line the code was stuck on.
 import type { ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ROOT } from '../lessons.ts';
 import type { CheckEvent, ErrorInfo } from './events.ts';
 import { spawnCheckChild, takeWarmChild } from './spawn-child.mjs';
@@ -169,7 +169,9 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
   const started = performance.now();
   // Per running check file: when it started, when its worker last said it was alive (undefined until
   // setup.ts first runs in it), whether it is still loading, and its current check.
-  const files = new Map<string, { since: number; alive?: number; loaded: boolean; check?: { name: string; since: number } }>();
+  // `cleared`: when a suspected silence was last found not to be code stuck in this file.
+  const files = new Map<string, { since: number; alive?: number; cleared?: number; loaded: boolean; check?: { name: string; since: number } }>();
+  let confirming = false;
   const finished = new Set<string>();
   let anyFileStarted = false;
   let ended = false;
@@ -184,10 +186,10 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
   const doneUnreported = new Map<string, CheckResult>();
   const key = (file: string, name: string): string => `${file}\0${name}`;
 
-  const stop = async (why: NonNullable<RunReport['timedOut']>): Promise<void> => {
+  const stop = async (why: NonNullable<RunReport['timedOut']>, seen?: StuckFrame[]): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    const frames = await askWhere(child, 1500);
+    const frames = seen ?? pickFrames(await askWhere(child, 1500), why.file);
     report.unfinishedFiles = [...files.keys()];
     killGroup();
     // A stuck worker never sends vitest's last batch: report what setup.ts saw finish.
@@ -211,14 +213,28 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
       void stop({ afterMs: Math.round(now - started), phase: 'startup' });
       return;
     }
+    if (confirming) return;
     for (const [file, state] of files) {
       // Before its first beat the worker is vitest's own start-up: slow on a busy machine, not stuck.
-      const silentFor = now - (state.alive ?? state.since);
-      if (silentFor > (state.alive === undefined ? Math.max(checkLimitMs, STARTUP_LIMIT_MS) : checkLimitMs)) {
-        const since = state.check?.since ?? state.since;
-        void stop({ file, check: state.check?.name, afterMs: Math.round(now - since), phase: state.check || state.loaded ? 'check' : 'loading' });
-        return;
-      }
+      const limit = state.alive === undefined ? Math.max(checkLimitMs, STARTUP_LIMIT_MS) : checkLimitMs;
+      const lastHeard = state.alive ?? state.since;
+      if (now - Math.max(lastHeard, state.cleared ?? 0) <= limit) continue;
+      // Silence is only a suspicion: a starved process hears beats late. Stop only when a worker
+      // is seen executing this file's code, or after three limits of silence.
+      confirming = true;
+      void askWhere(child, 1500).then((workers) => {
+        confirming = false;
+        if (stopping || ended || !files.has(file)) return;
+        const frames = pickFrames(workers, file);
+        const at = performance.now();
+        if (frames.length > 0 || at - lastHeard > 3 * limit) {
+          const since = state.check?.since ?? state.since;
+          void stop({ file, check: state.check?.name, afterMs: Math.round(at - since), phase: state.check || state.loaded ? 'check' : 'loading' }, frames);
+        } else {
+          state.cleared = at; // not seen stuck: listen for another limit before asking again
+        }
+      });
+      return;
     }
   }, 100);
 
@@ -361,10 +377,11 @@ function killProcessGroup(child: ChildProcess): void {
 }
 
 /** Asks the child what its worker threads are executing (an endless loop shows up here). */
-async function askWhere(child: ChildProcess, withinMs: number): Promise<StuckFrame[]> {
+/** Asks the child what each of its worker threads is executing (project frames only). */
+async function askWhere(child: ChildProcess, withinMs: number): Promise<StuckFrame[][]> {
   if (!child.connected) return [];
   return new Promise((resolveWhere) => {
-    const done = (frames: StuckFrame[]): void => {
+    const done = (frames: StuckFrame[][]): void => {
       clearTimeout(timer);
       child.off('message', onMessage);
       resolveWhere(frames);
@@ -372,8 +389,7 @@ async function askWhere(child: ChildProcess, withinMs: number): Promise<StuckFra
     const onMessage = (message: unknown): void => {
       const reply = message as { type?: string; frames?: StuckFrame[][] };
       if (reply.type !== 'where') return;
-      // The worker whose frames reach into project files is the stuck one.
-      done((reply.frames ?? []).find((frames) => frames.length > 0) ?? []);
+      done(reply.frames ?? []);
     };
     const timer = setTimeout(() => done([]), withinMs);
     child.on('message', onMessage);
@@ -383,6 +399,16 @@ async function askWhere(child: ChildProcess, withinMs: number): Promise<StuckFra
       done([]);
     }
   });
+}
+
+/**
+ * The frames of the worker executing code of the given check file's folder (the learner's files
+ * or the check itself); without a file, of any worker executing project code.
+ */
+function pickFrames(workers: StuckFrame[][], checkFile: string | undefined): StuckFrame[] {
+  const folder = checkFile ? dirname(checkFile) : undefined;
+  const mine = (frames: StuckFrame[]): boolean => frames.length > 0 && (!folder || frames.some((frame) => isInside(folder, resolve(ROOT, frame.file))));
+  return workers.find(mine) ?? [];
 }
 
 export function isInside(dir: string, file: string | undefined): boolean {

@@ -7,7 +7,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['checks/**/*.test.ts', 'lib/**/*.test.ts', 'book/**/*.test.ts', 'bench/**/*.test.ts'],
-    testTimeout: 30_000,
+    // A hang guard, not a speed limit: these tests start processes, browsers and servers, and a
+    // loaded machine (two busy loops beside it) must not fail them.
+    testTimeout: 120_000,
     hookTimeout: 20 * 60_000,
     pool: 'forks',
     // Sized to the machine: one file per core, plus one, since most of these files wait on

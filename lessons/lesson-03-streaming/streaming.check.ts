@@ -1,7 +1,6 @@
 // Self-checks for lesson 03. Run: npm run check lesson-03
 // Each check starts your code for real, on 127.0.0.1 with a free port.
 import { createHook } from 'node:async_hooks';
-import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, onTestFinished } from 'vitest';
@@ -10,6 +9,7 @@ import {
   check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS,
   type Endpoint, type Harness, type Outcome, type Peer, type RunningServer,
 } from '../../checks/harness.ts';
+import { exited, runProgram } from '../../checks/programs.ts';
 import { createServer, MAX_MESSAGE_BYTES, POEM } from './server.ts';
 import { runClient } from './client.ts';
 
@@ -437,55 +437,22 @@ describe('the streaming client', () => {
   });
 });
 
-interface Program {
-  stdout: () => string;
-  stderr: () => string;
-  /** The exit code once it has exited (-1: killed by a signal). */
-  exit: () => number | undefined;
-  kill: (signal: NodeJS.Signals) => void;
-}
 
-/** Runs a lesson file as a program (node --import tsx file args), stopped at the end of the check. */
-function runProgram(args: string[], env: Record<string, string> = {}): Program {
-  // A mutation run (npm run mutate) says which change is active in globalThis.__stryker__; the
-  // child process has to be told, or it would run the unchanged code.
-  const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: HERE,
-    env: { ...process.env, ...env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let exit: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
-  child.on('exit', (code) => { exit = code ?? -1; });
-  onTestFinished(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal) };
-}
 
-async function exited(net: Harness, program: Program, what: string, within: number): Promise<number> {
-  return net.waitUntil(() => program.exit(), within, () => ({
-    expected: `${what} to exit by itself within ${within / 1000} s`,
-    actual: `it is still running; it printed ${show(program.stdout())}${program.stderr() ? ` and on stderr ${show(program.stderr())}` : ''}`,
-    hint: 'when the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.',
-  }));
-}
 
 describe('the programs', () => {
   check('run from the command line: the server with --port, the client with the URL, and each ends when it should', async ({ net }) => {
     // Importing the files (as the checks and npm run play do) must start nothing.
-    const imported = runProgram(['--input-type=module', '-e', "await import('./server.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
+    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
     await exited(net, imported, 'a program that only imports server.ts and client.ts', 20_000);
     expectEqual(imported.stdout(), 'imported\n', 'what importing the two files printed', 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
 
-    const server = runProgram(['server.ts', '--port', '0']);
+    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
     const url = await net.waitUntil(() => /Stream server listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1], 20_000, () => ({
       expected: 'npx tsx server.ts --port 0 to print "Stream server listening on ws://127.0.0.1:<port>"', actual: `it printed ${show(server.stdout())}${server.stderr() ? ` and on stderr ${show(server.stderr())}` : ''}`, hint: 'keep the last line of server.ts: if (isMain(import.meta.url)) await runServerProgram(\'Stream server\', createServer);',
     }));
 
-    const whole = runProgram(['client.ts', url]);
+    const whole = runProgram(net, HERE, ['client.ts', url]);
     const code = await exited(net, whole, 'the client, once the poem was complete,', 20_000);
     if (code !== 0) {
       fail({ expected: 'npx tsx client.ts <url> to exit with 0 after the whole poem', actual: `exit code ${code}, with ${show(whole.stderr() || whole.stdout())}`, hint: 'runClient must resolve when the server closes with 1000 (and the server must close with 1000 after the last line).' });
@@ -493,7 +460,7 @@ describe('the programs', () => {
     expectEqual(whole.stdout(), EXPECTED_PROGRAM_OUTPUT, 'what the client program printed', 'keep the last line of client.ts: if (isMain(import.meta.url)) await runClientProgram(\'Stream client\', runClient);');
 
     // Ctrl+C on the server mid-poem: it closes its clients with 1001, and the client must say so.
-    const cut = runProgram(['client.ts', url]);
+    const cut = runProgram(net, HERE, ['client.ts', url]);
     await net.waitUntil(() => cut.stdout().includes(POEM[0]), 20_000, () => ({ expected: 'the second client to print the first line', actual: `it printed ${show(cut.stdout())}`, hint: 'print each chunk as it arrives.' }));
     server.kill('SIGINT');
     expectEqual(await exited(net, cut, 'the client, once the server stopped mid-poem,', 20_000), 1, 'the client\'s exit code when the server stopped mid-poem', 'a close with 1001 ("going away") cut the poem short: runClient must reject, and the program then exits with 1.');

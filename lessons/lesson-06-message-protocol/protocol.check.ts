@@ -2,15 +2,15 @@
 // Each check starts your server or client for real, on 127.0.0.1 with a free port. The server
 // checks speak raw JSON over the wire, so they test the protocol, not your TypeScript types.
 import { AsyncLocalStorage, createHook, executionAsyncId } from 'node:async_hooks';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, onTestFinished } from 'vitest';
+import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { Endpoint, WAIT_MS, check, closedPort, expectEqual, fail, show, tcpSocket, type Harness, type RunningServer } from '../../checks/harness.ts';
+import { exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { ERROR_CODES, parseReply } from './protocol.ts';
 import { createServer } from './server.ts';
 import { RequestError, connect, runClient } from './client.ts';
@@ -1084,20 +1084,20 @@ describe('the programs', () => {
       local.close();
     }
 
-    const imported = runProgram(net, ['--input-type=module', '-e', "await import('./server.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
+    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
     await net.waitUntil(() => imported.exit() !== undefined || /listening|→/.test(imported.stdout()), 20_000, () => ({ expected: 'a program that only imports server.ts and client.ts to end', actual: programSaid(imported), hint: PROGRAM_HINT }));
     expectEqual(imported.stdout(), 'imported\n', 'what importing the two files printed', 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
 
-    const server = runProgram(net, ['server.ts', '--port', '0']);
+    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
     const url = await net.waitUntil(() => /Protocol server listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1], 20_000, () => ({
       expected: 'npx tsx server.ts --port 0 to print "Protocol server listening on ws://127.0.0.1:<port>"', actual: programSaid(server), hint: 'keep the last line of server.ts: if (isMain(import.meta.url)) await runServerProgram(\'Protocol server\', createServer);',
     }));
-    const client = runProgram(net, ['client.ts', url]);
+    const client = runProgram(net, HERE, ['client.ts', url]);
     const code = await exited(net, client, 'the client program, once its requests are answered,');
     if (code !== 0) fail({ expected: 'npx tsx client.ts <url> to exit with 0', actual: programSaid(client), hint: 'runClient must resolve once its requests are answered, and close its connection.' });
     expectDemoOutput(client.stdout(), 'add "2" + 3 → error bad_payload');
 
-    const refused = runProgram(net, ['client.ts', `ws://127.0.0.1:${await closedPort()}`]);
+    const refused = runProgram(net, HERE, ['client.ts', `ws://127.0.0.1:${await closedPort()}`]);
     expectEqual(await exited(net, refused, 'the client program, with no server to talk to,'), 1, 'the exit code of the client with no server', 'connect() rejects when nothing listens; runClientProgram then prints why and exits with 1.');
     if (!refused.stderr().startsWith('Protocol client: ')) {
       fail({ expected: 'the client to say on stderr "Protocol client: …" why it failed', actual: programSaid(refused), hint: 'keep the last line of client.ts: if (isMain(import.meta.url)) await runClientProgram(\'Protocol client\', runClient);' });
@@ -1108,45 +1108,9 @@ describe('the programs', () => {
 const PROGRAM_HINT = 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts and client.ts: only running a file as a program starts it.';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-interface Program {
-  stdout: () => string;
-  stderr: () => string;
-  /** The exit code once it has exited (-1: killed by a signal). */
-  exit: () => number | undefined;
-}
 
-/** Runs a lesson file as a program (node --import tsx file args), stopped at the end of the check. */
-function runProgram(net: Harness, args: string[], env: Record<string, string> = {}): Program {
-  // A mutation run (npm run mutate) says which change is active in globalThis.__stryker__; the
-  // child process has to be told, or it would run the unchanged code.
-  const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) };
-  for (const name of ['HOST', 'PORT', 'URL']) if (!(name in env)) delete childEnv[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: HERE, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let exit: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; net.wakeAll(); });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; net.wakeAll(); });
-  child.on('exit', (code) => { exit = code ?? -1; net.wakeAll(); });
-  child.on('error', (error) => { stderr += String(error); exit ??= -1; net.wakeAll(); });
-  onTestFinished(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit };
-}
 
-/** Waits for a program to end by itself. A hang guard only: a busy machine may take seconds to start Node. */
-async function exited(net: Harness, program: Program, what: string): Promise<number> {
-  return net.waitUntil(() => program.exit(), 30_000, () => ({
-    expected: `${what} to exit by itself`,
-    actual: `after 30 s it is still running. ${programSaid(program)}`,
-    hint: 'when the work is done nothing may keep the process alive: no timer, no open socket.',
-  }));
-}
 
-function programSaid(program: Program): string {
-  const exit = program.exit();
-  return `${exit === undefined ? 'still running' : `exit code ${exit}`}; it printed ${show(program.stdout())}${program.stderr() ? ` and on stderr ${show(program.stderr())}` : ''}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Timers left behind. A timer nobody clears keeps a program running (a command-line client that

@@ -5,7 +5,6 @@
 // backoff delay can be checked to the millisecond, and a "30-second backoff" takes no time at all.
 import { createHook } from 'node:async_hooks';
 import { getEventListeners } from 'node:events';
-import { spawn } from 'node:child_process';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import {
   check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS,
   type Endpoint, type FailureReport, type Harness, type RunningServer,
 } from '../../checks/harness.ts';
+import { exited, runProgram } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { FakeClock, seededRandom } from './fake-clock.ts';
 import { createServer, HeartbeatServer, MAX_MESSAGE_BYTES as SERVER_MAX_MESSAGE_BYTES, type HeartbeatServerOptions } from './server.ts';
@@ -1219,55 +1219,22 @@ async function listenAgain(net: Harness, port: number): Promise<HeartbeatServer>
   }
 }
 
-interface Program {
-  stdout: () => string;
-  stderr: () => string;
-  /** The exit code once it has exited (-1: killed by a signal). */
-  exit: () => number | undefined;
-  kill: (signal: NodeJS.Signals) => void;
-}
 
-/** Runs a lesson file as a program (node --import tsx file args), stopped at the end of the check. */
-function runProgram(args: string[], env: Record<string, string> = {}): Program {
-  // A mutation run (npm run mutate) says which change is active in globalThis.__stryker__; the
-  // child process has to be told, or it would run the unchanged code.
-  const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: HERE,
-    env: { ...process.env, ...env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let exit: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
-  child.on('exit', (code) => { exit = code ?? -1; });
-  onTestFinished(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal) };
-}
 
-function exited(net: Harness, program: Program, what: string, within: number): Promise<number> {
-  return net.waitUntil(() => program.exit(), within, () => ({
-    expected: `${what} to exit by itself within ${within / 1000} s`,
-    actual: `it is still running; it printed ${show(program.stdout())}${program.stderr() ? ` and on stderr ${show(program.stderr())}` : ''}`,
-    hint: 'once the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.',
-  }));
-}
 
 describe('the programs', () => {
   check('run from the command line: the server with --port, the client with the URL until Ctrl+C, and both exit cleanly', async ({ net }) => {
     // Importing the files (as the checks and npm run play do) must start nothing.
-    const imported = runProgram(['--input-type=module', '-e', "await import('./server.ts'); await import('./backoff.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
+    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts'); await import('./backoff.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
     await exited(net, imported, 'a program that only imports the three files', 20_000);
     expectEqual(imported.stdout(), 'imported\n', 'what importing the files printed', 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
 
-    const server = runProgram(['server.ts', '--port', '0']);
+    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
     const url = await net.waitUntil(() => /Heartbeat server listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1] ?? (server.exit() === undefined ? undefined : 'exited'), 20_000, () => ({
       expected: 'npx tsx server.ts --port 0 to print "Heartbeat server listening on ws://127.0.0.1:<port>"', actual: `it printed ${show(server.stdout())}${server.stderr() ? ` and on stderr ${show(server.stderr())}` : ''}`, hint: 'keep the last line of server.ts: if (isMain(import.meta.url)) await runServerProgram(\'Heartbeat server\', createServer);',
     }));
     if (url === 'exited') fail({ expected: 'npx tsx server.ts --port 0 to keep running', actual: `it exited with ${server.exit()}: ${show(server.stderr() || server.stdout())}`, hint: 'createServer must not throw.' });
-    const client = runProgram(['client.ts', url]);
+    const client = runProgram(net, HERE, ['client.ts', url]);
     const hello = 'connected\nReceived: Welcome, peer #1\nReceived: Echo: Hello WebSocket!\n';
     const printed = (): string => `it printed ${show(client.stdout())}${client.stderr() ? ` and on stderr ${show(client.stderr())}` : ''}`;
     await net.waitUntil(() => client.stdout().startsWith(hello) || client.exit() !== undefined, 20_000, () => ({

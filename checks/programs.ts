@@ -1,0 +1,50 @@
+// Lesson files run as real programs, the way a learner runs them (`npx tsx server.ts --port 0`):
+// for the checks that the files work from the command line, end by themselves, and start nothing
+// when merely imported. Each program is killed when its check finishes.
+import { spawn } from 'node:child_process';
+import { onTestFinished } from 'vitest';
+import { show, type Harness } from './harness.ts';
+
+export interface Program {
+  stdout: () => string;
+  stderr: () => string;
+  /** The exit code once it has exited (-1: killed by a signal, or it could not start). */
+  exit: () => number | undefined;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+/**
+ * Runs `node --import tsx <args>` in the lesson folder `dir`. HOST, PORT and URL are not passed
+ * on from this process unless `env` sets them. Under `npm run mutate` the child runs the same
+ * mutant as the check (Stryker's instrumented code reads it from __STRYKER_ACTIVE_MUTANT__).
+ */
+export function runProgram(net: Harness, dir: string, args: string[], env: Record<string, string> = {}): Program {
+  const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) };
+  for (const name of ['HOST', 'PORT', 'URL']) if (!(name in env)) delete childEnv[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let exit: number | undefined;
+  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; net.wakeAll(); });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; net.wakeAll(); });
+  child.on('exit', (code) => { exit = code ?? -1; net.wakeAll(); });
+  child.on('error', (error) => { stderr += String(error); exit ??= -1; net.wakeAll(); });
+  onTestFinished(() => { if (exit === undefined) child.kill('SIGKILL'); });
+  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal) };
+}
+
+/** What the program did so far, for a failure message. */
+export function programSaid(program: Program): string {
+  const exit = program.exit();
+  return `${exit === undefined ? 'still running' : `exit code ${exit}`}; it printed ${show(program.stdout())}${program.stderr() ? ` and on stderr ${show(program.stderr())}` : ''}`;
+}
+
+/** Waits for a program to end by itself. A hang guard only: a busy machine may take seconds to start Node. */
+export async function exited(net: Harness, program: Program, what: string, within = 30_000): Promise<number> {
+  return net.waitUntil(() => program.exit(), within, () => ({
+    expected: `${what} to exit by itself within ${within / 1000} s`,
+    actual: programSaid(program),
+    hint: 'once the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.',
+  }));
+}

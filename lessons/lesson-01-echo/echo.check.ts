@@ -1,10 +1,11 @@
 // Self-checks for lesson 01. Run: npm run check lesson-01
 // Each check starts your server or client for real, on 127.0.0.1 with a free port.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
+import { exited, programSaid, runProgram, type Program } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { createServer, MAX_MESSAGE_BYTES } from './server.ts';
 import { MESSAGE, runClient } from './client.ts';
@@ -313,55 +314,50 @@ describe('the programs', () => {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
 
-    const programs: Program[] = [];
-    try {
-      const server = startProgram(net, programs, 'server.ts', ['--port', '0']);
-      await net.waitUntil(() => server.exit ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout), 30_000, () => ({
-        expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>"',
+    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
+    await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
+      expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>"',
+      actual: programSaid(server),
+      hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer);',
+    }));
+    const listening = /^Echo server listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout())?.[1];
+    if (server.exit() !== undefined || listening === undefined) {
+      fail({
+        expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>" and keep serving',
         actual: programSaid(server),
-        hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer);',
-      }));
-      const listening = /^Echo server listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout)?.[1];
-      if (server.exit || listening === undefined) {
-        fail({
-          expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>" and keep serving',
-          actual: programSaid(server),
-          hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer); and make sure nothing at the top level of the file throws.',
-        });
-      }
-      const client = startProgram(net, programs, 'client.ts', [listening]);
-      const clientExit = await doneAndExited(net, client, 'Received: Echo: Hello WebSocket!\n', `npx tsx client.ts ${listening}`);
-      if (clientExit.code !== 0 || client.stdout !== 'Received: Echo: Hello WebSocket!\n') {
-        fail({
-          expected: `\`npx tsx client.ts ${listening}\` to print "Received: Echo: Hello WebSocket!" and exit with code 0`,
-          actual: programSaid(client),
-          hint: 'the client checks above say more. Keep the last line of client.ts as given (runClientProgram), print to `out`, and let runClient resolve once the connection has closed, with no timer or socket left behind.',
-        });
-      }
-      server.child.kill('SIGTERM');
-      await exited(net, server, 30_000, 'the server program to stop on SIGTERM (Ctrl+C)');
+        hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer); and make sure nothing at the top level of the file throws.',
+      });
+    }
+    const client = runProgram(net, HERE, ['client.ts', listening]);
+    const clientExit = await doneAndExited(net, client, 'Received: Echo: Hello WebSocket!\n', `npx tsx client.ts ${listening}`);
+    if (clientExit !== 0 || client.stdout() !== 'Received: Echo: Hello WebSocket!\n') {
+      fail({
+        expected: `\`npx tsx client.ts ${listening}\` to print "Received: Echo: Hello WebSocket!" and exit with code 0`,
+        actual: programSaid(client),
+        hint: 'the client checks above say more. Keep the last line of client.ts as given (runClientProgram), print to `out`, and let runClient resolve once the connection has closed, with no timer or socket left behind.',
+      });
+    }
+    server.kill('SIGTERM');
+    await exited(net, server, 'the server program, after SIGTERM (Ctrl+C),');
 
-      const nowhere = `ws://127.0.0.1:${await closedPort()}`;
-      const refused = startProgram(net, programs, 'client.ts', [nowhere]);
-      const refusedExit = await exited(net, refused, 30_000, `\`npx tsx client.ts ${nowhere}\` (where nothing listens) to finish`);
-      if (refusedExit.code !== 1 || !/^Echo client: .*ECONNREFUSED/m.test(refused.stderr)) {
-        fail({
-          expected: `\`npx tsx client.ts ${nowhere}\`, where nothing listens, to say "Echo client: connect ECONNREFUSED …" and exit with code 1`,
-          actual: programSaid(refused),
-          hint: 'let runClient reject with the connection error (await once(ws, "open") rejects when "error" comes first); the given last line of client.ts prints it.',
-        });
-      }
+    const nowhere = `ws://127.0.0.1:${await closedPort()}`;
+    const refused = runProgram(net, HERE, ['client.ts', nowhere]);
+    const refusedExit = await exited(net, refused, `\`npx tsx client.ts ${nowhere}\` (where nothing listens)`);
+    if (refusedExit !== 1 || !/^Echo client: .*ECONNREFUSED/m.test(refused.stderr())) {
+      fail({
+        expected: `\`npx tsx client.ts ${nowhere}\`, where nothing listens, to say "Echo client: connect ECONNREFUSED …" and exit with code 1`,
+        actual: programSaid(refused),
+        hint: 'let runClient reject with the connection error (await once(ws, "open") rejects when "error" comes first); the given last line of client.ts prints it.',
+      });
+    }
 
-      // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
-      const imported = startProgram(net, programs, '', [], { PORT: '0', LESSON_FILE: lessonFile('server.ts') });
-      await net.waitUntil(() => imported.exit ?? (imported.stdout.includes('listening') && 'listening'), 30_000, () => ({
-        expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
-      }));
-      if (imported.exit === undefined) {
-        fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout.trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
-      }
-    } finally {
-      for (const program of programs) if (program.exit === undefined) program.child.kill('SIGKILL');
+    // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
+    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts')"], { PORT: '0' });
+    await net.waitUntil(() => imported.exit() ?? (imported.stdout().includes('listening') && 'listening'), 30_000, () => ({
+      expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
+    }));
+    if (imported.exit() === undefined) {
+      fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout().trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
     }
   }, 120_000);
 });
@@ -570,54 +566,19 @@ function hintForOutput(printed: string): string {
 
 // --- the files as programs ---------------------------------------------------------------------
 
-interface Program {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-}
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function lessonFile(name: string): string {
-  return fileURLToPath(new URL(`./${name}`, import.meta.url));
-}
-
-/**
- * Runs a lesson file as `npx tsx` does (node with tsx's loader). An empty `file` runs a program
- * that only imports LESSON_FILE. Under `npm run mutate` the child runs the same mutant as this
- * check (Stryker's instrumented code reads it from __STRYKER_ACTIVE_MUTANT__).
- */
-function startProgram(net: Harness, programs: Program[], file: string, args: string[], env: Record<string, string> = {}): Program {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const name of ['HOST', 'URL']) delete childEnv[name];
-  if (!('PORT' in env)) delete childEnv.PORT;
-  const active = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant;
-  if (active !== undefined) childEnv.__STRYKER_ACTIVE_MUTANT__ = active;
-  const argv = file
-    ? ['--import', 'tsx', lessonFile(file), ...args]
-    : ['--import', 'tsx', '--input-type=module', '-e', 'await import(process.env.LESSON_FILE)'];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const program: Program = { child, stdout: '', stderr: '' };
-  programs.push(program);
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => { program.stdout += text; net.wakeAll(); });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { program.stderr += text; net.wakeAll(); });
-  child.on('exit', (code, signal) => { program.exit = { code, signal }; net.wakeAll(); });
-  child.on('error', (error) => { program.stderr += String(error); program.exit = { code: null, signal: null }; net.wakeAll(); });
-  return program;
-}
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Waits for the program to print `expected` (or end), then for it to exit: a program whose work is
  * done must end by itself, at once. The grace period is a hang guard, many times what it needs.
  */
-async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<NonNullable<Program['exit']>> {
-  await net.waitUntil(() => program.exit ?? program.stdout.includes(expected), 20_000, () => ({
+async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<number> {
+  await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes(expected), 20_000, () => ({
     expected: `\`${command}\` to print ${show(expected)} within 20 s`,
     actual: programSaid(program),
     hint: 'the client checks above say more: run them first.',
   }));
-  return net.waitUntil(() => program.exit, EXIT_GRACE_MS, () => ({
+  return net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
     expected: `\`${command}\` to exit once it has printed everything and closed`,
     actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
     hint: 'something still keeps the process alive: a timer that was never cleared, or a socket left open. A program ends when nothing is left to wait for.',
@@ -627,20 +588,5 @@ async function doneAndExited(net: Harness, program: Program, expected: string, c
 /** How long a program may take to exit after its work is done: it needs milliseconds. */
 const EXIT_GRACE_MS = 5000;
 
-async function exited(net: Harness, program: Program, within: number, what: string): Promise<NonNullable<Program['exit']>> {
-  return net.waitUntil(() => program.exit, within, () => ({
-    expected: `${what} within ${within / 1000} s`,
-    actual: `it was still running. ${programSaid(program)}`,
-    hint: 'a program ends once nothing is left to do: close every socket and clear every timer when the work is done.',
-  }));
-}
 
-function programSaid(program: Program): string {
-  const parts = [
-    program.exit ? `exit code ${program.exit.code ?? program.exit.signal}` : 'still running',
-    `stdout ${show(program.stdout.trim())}`,
-    program.stderr.trim() ? `stderr ${show(program.stderr.trim().split('\n').slice(0, 4).join('\n'))}` : '',
-  ];
-  return parts.filter(Boolean).join('; ');
-}
 

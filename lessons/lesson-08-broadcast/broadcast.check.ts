@@ -1,10 +1,11 @@
 // Self-checks for lesson 08. Run: npm run check lesson-08
 // Each check starts your chat room for real, on 127.0.0.1 with a free port, and connects clients.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, expectEqual, fail, show, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
+import { exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { chatFrame, createServer, MAX_MESSAGE_BYTES, type ChatServer, type ChatServerOptions } from './server.ts';
 
 interface Incoming {
@@ -899,92 +900,35 @@ describe('the program', () => {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
 
-    const programs: Program[] = [];
-    try {
-      const server = startProgram(net, programs, 'server.ts', ['--port', '0']);
-      await net.waitUntil(() => server.exit ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout), 30_000, () => ({
-        expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>"',
-        actual: programSaid(server),
-        hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);',
-      }));
-      const url = /^Chat room listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout)?.[1];
-      if (server.exit || url === undefined) {
-        fail({ expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>" and keep serving', actual: programSaid(server), hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);' });
-      }
-      const c1 = await net.connect(url, { label: 'c1' });
-      const c2 = await net.connect(url, { label: 'c2' });
-      c1.send('c1: hi');
-      for (const client of [c1, c2]) {
-        const [got] = await chats(client, 1, 'the program runs the same room as the checks above: they say more.', 10_000);
-        expectEqual(got, 'c1: hi', `what ${client.label} received from the program`, 'the program runs the same room as the checks above.');
-      }
-      server.child.kill('SIGTERM');
-      await exited(net, server, 30_000, 'the server program to stop on SIGTERM (Ctrl+C)');
+    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
+    await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
+      expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>"',
+      actual: programSaid(server),
+      hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);',
+    }));
+    const url = /^Chat room listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout())?.[1];
+    if (server.exit() !== undefined || url === undefined) {
+      fail({ expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>" and keep serving', actual: programSaid(server), hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);' });
+    }
+    const c1 = await net.connect(url, { label: 'c1' });
+    const c2 = await net.connect(url, { label: 'c2' });
+    c1.send('c1: hi');
+    for (const client of [c1, c2]) {
+      const [got] = await chats(client, 1, 'the program runs the same room as the checks above: they say more.', 10_000);
+      expectEqual(got, 'c1: hi', `what ${client.label} received from the program`, 'the program runs the same room as the checks above.');
+    }
+    server.kill('SIGTERM');
+    await exited(net, server, 'the server program, after SIGTERM (Ctrl+C),');
 
-      // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
-      const imported = startProgram(net, programs, '', [], { PORT: '0', LESSON_FILE: lessonFile('server.ts') });
-      await net.waitUntil(() => imported.exit ?? (imported.stdout.includes('listening') && 'listening'), 30_000, () => ({
-        expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
-      }));
-      if (imported.exit === undefined) {
-        fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout.trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
-      }
-    } finally {
-      for (const program of programs) if (program.exit === undefined) program.child.kill('SIGKILL');
+    // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
+    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts')"], { PORT: '0' });
+    await net.waitUntil(() => imported.exit() ?? (imported.stdout().includes('listening') && 'listening'), 30_000, () => ({
+      expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
+    }));
+    if (imported.exit() === undefined) {
+      fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout().trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
     }
   }, 120_000);
 });
 
-interface Program {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-}
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function lessonFile(name: string): string {
-  return fileURLToPath(new URL(`./${name}`, import.meta.url));
-}
-
-/**
- * Runs a lesson file as `npx tsx` does (node with tsx's loader). An empty `file` runs a program
- * that only imports LESSON_FILE. Under `npm run mutate` the child runs the same mutant as this
- * check (Stryker's instrumented code reads it from __STRYKER_ACTIVE_MUTANT__).
- */
-function startProgram(net: Harness, programs: Program[], file: string, args: string[], env: Record<string, string> = {}): Program {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const name of ['HOST', 'URL']) delete childEnv[name];
-  if (!('PORT' in env)) delete childEnv.PORT;
-  const active = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant;
-  if (active !== undefined) childEnv.__STRYKER_ACTIVE_MUTANT__ = active;
-  const argv = file
-    ? ['--import', 'tsx', lessonFile(file), ...args]
-    : ['--import', 'tsx', '--input-type=module', '-e', 'await import(process.env.LESSON_FILE)'];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const program: Program = { child, stdout: '', stderr: '' };
-  programs.push(program);
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => { program.stdout += text; net.wakeAll(); });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { program.stderr += text; net.wakeAll(); });
-  child.on('exit', (code, signal) => { program.exit = { code, signal }; net.wakeAll(); });
-  child.on('error', (error) => { program.stderr += String(error); program.exit = { code: null, signal: null }; net.wakeAll(); });
-  return program;
-}
-
-async function exited(net: Harness, program: Program, within: number, what: string): Promise<NonNullable<Program['exit']>> {
-  return net.waitUntil(() => program.exit, within, () => ({
-    expected: `${what} within ${within / 1000} s`,
-    actual: `it was still running. ${programSaid(program)}`,
-    hint: 'a program ends once nothing is left to do: close every socket and clear every timer when the work is done.',
-  }));
-}
-
-function programSaid(program: Program): string {
-  const parts = [
-    program.exit ? `exit code ${program.exit.code ?? program.exit.signal}` : 'still running',
-    `stdout ${show(program.stdout.trim())}`,
-    program.stderr.trim() ? `stderr ${show(program.stderr.trim().split('\n').slice(0, 4).join('\n'))}` : '',
-  ];
-  return parts.filter(Boolean).join('; ');
-}
+const HERE = dirname(fileURLToPath(import.meta.url));

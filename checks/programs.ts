@@ -48,3 +48,23 @@ export async function exited(net: Harness, program: Program, what: string, withi
     hint: 'once the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.',
   }));
 }
+
+/** How long a program may take to exit once its work is done: it needs milliseconds. */
+const EXIT_GRACE_MS = 5000;
+
+/**
+ * Waits for the program to print `expected` (or end), then for it to exit: a program whose work is
+ * done must end by itself, at once. Both waits are hang guards, many times what they need.
+ */
+export async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<number> {
+  await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes(expected), 20_000, () => ({
+    expected: `\`${command}\` to print ${show(expected)} within 20 s`,
+    actual: programSaid(program),
+    hint: 'the checks above say more: run them first.',
+  }));
+  return net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
+    expected: `\`${command}\` to exit once it has printed everything and closed`,
+    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
+    hint: 'something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',
+  }));
+}

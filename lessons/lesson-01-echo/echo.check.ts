@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
-import { exited, programSaid, runProgram, type Program } from '../../checks/programs.ts';
+import { doneAndExited, exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { createServer, MAX_MESSAGE_BYTES } from './server.ts';
 import { MESSAGE, runClient } from './client.ts';
@@ -567,26 +567,4 @@ function hintForOutput(printed: string): string {
 // --- the files as programs ---------------------------------------------------------------------
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-
-/**
- * Waits for the program to print `expected` (or end), then for it to exit: a program whose work is
- * done must end by itself, at once. The grace period is a hang guard, many times what it needs.
- */
-async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<number> {
-  await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes(expected), 20_000, () => ({
-    expected: `\`${command}\` to print ${show(expected)} within 20 s`,
-    actual: programSaid(program),
-    hint: 'the client checks above say more: run them first.',
-  }));
-  return net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
-    expected: `\`${command}\` to exit once it has printed everything and closed`,
-    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
-    hint: 'something still keeps the process alive: a timer that was never cleared, or a socket left open. A program ends when nothing is left to wait for.',
-  }));
-}
-
-/** How long a program may take to exit after its work is done: it needs milliseconds. */
-const EXIT_GRACE_MS = 5000;
-
-
 

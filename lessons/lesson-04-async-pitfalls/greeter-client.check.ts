@@ -1,12 +1,13 @@
 // Self-checks for lesson 04. Run: npm run check lesson-04
 // Each check runs your client for real against a server on 127.0.0.1 with a free port, and each
 // one catches one of the traps in README.md.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, fail, show, tcpSocket, WAIT_MS, type Harness, type Peer } from '../../checks/harness.ts';
+import { doneAndExited, exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { createServer, GREETING, replyTo } from './greeter-server.ts';
 import { MAX_MESSAGE_BYTES, MAX_UNREAD_MESSAGES, runClient } from './client.ts';
 
@@ -320,30 +321,25 @@ describe('the greeter client', () => {
 describe('the program', () => {
   check('runs from the command line, exits when done, and says why when nothing listens', async ({ net }) => {
     const server = await net.serve(createServer);
-    const programs: Program[] = [];
-    try {
-      const client = startProgram(net, programs, [server.url]);
-      const expected = `Greeting: ${GREETING}\nReceived: ${replyTo(HELLO)}\n`;
-      const exit = await doneAndExited(net, client, expected, `npx tsx client.ts ${server.url}`);
-      if (exit.code !== 0 || client.stdout !== expected) {
-        fail({
-          expected: `\`npx tsx client.ts ${server.url}\` to print ${show(expected)} and exit with code 0`,
-          actual: programSaid(client),
-          hint: 'the checks above say more. Keep the last line of client.ts as given (runClientProgram), and let runClient resolve once the connection has closed.',
-        });
-      }
-      const nowhere = `ws://127.0.0.1:${await closedPort()}`;
-      const refused = startProgram(net, programs, [nowhere]);
-      const refusedExit = await exited(net, refused, 20_000, `\`npx tsx client.ts ${nowhere}\` (where nothing listens) to finish`);
-      if (refusedExit.code !== 1 || !/^Greeter client: .*ECONNREFUSED/m.test(refused.stderr)) {
-        fail({
-          expected: `\`npx tsx client.ts ${nowhere}\`, where nothing listens, to say "Greeter client: connect ECONNREFUSED …" and exit with code 1`,
-          actual: programSaid(refused),
-          hint: 'let runClient reject with the connection error; the given last line of client.ts prints it.',
-        });
-      }
-    } finally {
-      for (const program of programs) if (program.exit === undefined) program.child.kill('SIGKILL');
+    const client = runProgram(net, HERE, ['client.ts', server.url]);
+    const expected = `Greeting: ${GREETING}\nReceived: ${replyTo(HELLO)}\n`;
+    const exit = await doneAndExited(net, client, expected, `npx tsx client.ts ${server.url}`);
+    if (exit !== 0 || client.stdout() !== expected) {
+      fail({
+        expected: `\`npx tsx client.ts ${server.url}\` to print ${show(expected)} and exit with code 0`,
+        actual: programSaid(client),
+        hint: 'the checks above say more. Keep the last line of client.ts as given (runClientProgram), and let runClient resolve once the connection has closed.',
+      });
+    }
+    const nowhere = `ws://127.0.0.1:${await closedPort()}`;
+    const refused = runProgram(net, HERE, ['client.ts', nowhere]);
+    const refusedExit = await exited(net, refused, `\`npx tsx client.ts ${nowhere}\` (where nothing listens)`);
+    if (refusedExit !== 1 || !/^Greeter client: .*ECONNREFUSED/m.test(refused.stderr())) {
+      fail({
+        expected: `\`npx tsx client.ts ${nowhere}\`, where nothing listens, to say "Greeter client: connect ECONNREFUSED …" and exit with code 1`,
+        actual: programSaid(refused),
+        hint: 'let runClient reject with the connection error; the given last line of client.ts prints it.',
+      });
     }
   }, 60_000);
 });
@@ -598,69 +594,5 @@ function expectNoEarlySend(watch: ClientWatch): void {
 
 // --- the file as a program ---------------------------------------------------------------------
 
-interface Program {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-}
+const HERE = dirname(fileURLToPath(import.meta.url));
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * Runs client.ts as `npx tsx client.ts <args>` does (node with tsx's loader). Under
- * `npm run mutate` the child runs the same mutant as this check (Stryker's instrumented code
- * reads it from __STRYKER_ACTIVE_MUTANT__).
- */
-function startProgram(net: Harness, programs: Program[], args: string[]): Program {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['HOST', 'PORT', 'URL']) delete env[name];
-  const active = (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant;
-  if (active !== undefined) env.__STRYKER_ACTIVE_MUTANT__ = active;
-  const file = fileURLToPath(new URL('./client.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const program: Program = { child, stdout: '', stderr: '' };
-  programs.push(program);
-  child.stdout?.setEncoding('utf8').on('data', (text: string) => { program.stdout += text; net.wakeAll(); });
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => { program.stderr += text; net.wakeAll(); });
-  child.on('exit', (code, signal) => { program.exit = { code, signal }; net.wakeAll(); });
-  child.on('error', (error) => { program.stderr += String(error); program.exit = { code: null, signal: null }; net.wakeAll(); });
-  return program;
-}
-
-/**
- * Waits for the program to print `expected` (or end), then for it to exit: a program whose work is
- * done must end by itself, at once. The grace period is a hang guard, many times what it needs.
- */
-async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<NonNullable<Program['exit']>> {
-  await net.waitUntil(() => program.exit ?? program.stdout.includes(expected), 20_000, () => ({
-    expected: `\`${command}\` to print ${show(expected)} within 20 s`,
-    actual: programSaid(program),
-    hint: 'the checks above say more: run them first.',
-  }));
-  return net.waitUntil(() => program.exit, EXIT_GRACE_MS, () => ({
-    expected: `\`${command}\` to exit once it has printed everything and closed`,
-    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
-    hint: 'something still keeps the process alive: a timer that was never cleared (clearTimeout once its message has come), or a socket left open. A program ends when nothing is left to wait for.',
-  }));
-}
-
-/** How long a program may take to exit after its work is done: it needs milliseconds. */
-const EXIT_GRACE_MS = 5000;
-
-async function exited(net: Harness, program: Program, within: number, what: string): Promise<NonNullable<Program['exit']>> {
-  return net.waitUntil(() => program.exit, within, () => ({
-    expected: `${what} within ${within / 1000} s`,
-    actual: `it was still running. ${programSaid(program)}`,
-    hint: 'a program ends once nothing is left to do: close every socket and clear every timer when the work is done.',
-  }));
-}
-
-function programSaid(program: Program): string {
-  const parts = [
-    program.exit ? `exit code ${program.exit.code ?? program.exit.signal}` : 'still running',
-    `stdout ${show(program.stdout.trim())}`,
-    program.stderr.trim() ? `stderr ${show(program.stderr.trim().split('\n').slice(0, 4).join('\n'))}` : '',
-  ];
-  return parts.filter(Boolean).join('; ');
-}

@@ -425,6 +425,13 @@ export class Harness {
     return this.waitUntil(() => outcome, within, onTimeout);
   }
 
+  /** What code under test threw where nobody could catch it, in one line; undefined if nothing. */
+  crashMessage(): string | undefined {
+    const crash = this.learnerCrash;
+    if (crash === undefined) return undefined;
+    return (crash instanceof Error ? `${crash.name}: ${crash.message}` : show(crash)).split('\n')[0];
+  }
+
   /** Fails the current check if code under test threw where nobody could catch it. */
   throwIfLearnerCrashed(): void {
     if (this.learnerCrash === undefined) return;
@@ -479,6 +486,29 @@ export class Harness {
     if (port === undefined) fail({ expected: 'a TCP server with a port', actual: 'no address', hint: 'create the server with { host, port }, not noServer.' });
     return port;
   }
+}
+
+/**
+ * Runs steps that provoke an 'error' on a server-side socket (a broken or oversize frame). If the
+ * server had no 'error' listener, Node threw that error, and a real server process would have
+ * stopped: fail saying so, with `hint` (where to add the listener), whichever step noticed first.
+ */
+export async function survives(net: Harness, what: string, hint: string, steps: () => Promise<void>): Promise<void> {
+  let failure: unknown;
+  try {
+    await steps();
+  } catch (error) {
+    failure = error;
+  }
+  const crash = net.crashMessage();
+  if (crash !== undefined) {
+    fail({
+      expected: `the server to survive ${what}`,
+      actual: `a connection's "error" event had no listener, and Node turns an unheard "error" into an uncaught exception (${crash}): a real server process would have stopped, dropping every client`,
+      hint,
+    });
+  }
+  if (failure !== undefined) throw failure;
 }
 
 function learnerError(context: string, error: unknown): Error {

@@ -4,13 +4,16 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
+import { check, closedPort, expectEqual, fail, show, survives, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
 import { doneAndExited, exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { createServer, MAX_MESSAGE_BYTES } from './server.ts';
 import { MESSAGE, runClient } from './client.ts';
 
 const MiB = 1024 * 1024;
+
+/** Where a missing socket 'error' listener belongs, for survives(). */
+const NO_ERROR_LISTENER_HINT = 'add an "error" listener to each socket in the "connection" handler (TODO 3): socket.on("error", (error) => log(`Connection error: ${error.message}`)). ws has already closed the broken connection; the listener only notes it.';
 
 describe('the echo server', () => {
   check('answers "Hello WebSocket!" with "Echo: Hello WebSocket!"', async ({ net }) => {
@@ -124,7 +127,7 @@ describe('the echo server', () => {
 
   check('accepts a message of exactly MAX_MESSAGE_BYTES, closes one a byte larger with 1009, and keeps serving', async ({ net }) => {
     const server = await net.serve(createServer);
-    await survives(net, 'a client sending a message larger than MAX_MESSAGE_BYTES', async () => {
+    await survives(net, 'a client sending a message larger than MAX_MESSAGE_BYTES', NO_ERROR_LISTENER_HINT, async () => {
       const atLimit = await net.connect(server.url, { label: 'a client sending exactly MAX_MESSAGE_BYTES' });
       const largest = 'a'.repeat(MAX_MESSAGE_BYTES);
       atLimit.send(largest);
@@ -149,7 +152,7 @@ describe('the echo server', () => {
 
   check('closes a connection that sends a malformed frame (1002, 1007), logs why, and keeps serving', async ({ net }) => {
     const server = await net.serve(createServer);
-    await survives(net, 'a client sending a malformed frame', async () => {
+    await survives(net, 'a client sending a malformed frame', NO_ERROR_LISTENER_HINT, async () => {
       const cases = [
         // A text frame "hi" without the mask every client frame must carry (RFC 6455 §5.1).
         { what: 'an unmasked frame', bytes: [0x81, 0x02, 0x68, 0x69], code: 1002, says: 'MASK must be set' },
@@ -380,40 +383,6 @@ async function expectStillServing(net: Harness, url: string): Promise<void> {
   expectEqual(await next.nextText({ waitingFor: 'the echo to the next client' }), 'Echo: still there?', 'the reply to the next client', 'one broken client must not stop the server from serving the others.');
 }
 
-/** The first line of what the harness recorded as an uncaught error, or undefined. */
-function crashMessage(net: Harness): string | undefined {
-  try {
-    net.throwIfLearnerCrashed();
-    return undefined;
-  } catch (crash) {
-    const first = (crash as Error).message.split('\n')[0] ?? '';
-    return first.replace(/^.*?crash here\): /, '');
-  }
-}
-
-/**
- * Runs server steps that provoke an 'error' on a server-side socket. If the server had no
- * 'error' listener, Node threw that error (in a real program: the whole server crashes). Say so,
- * whichever step noticed it first.
- */
-async function survives(net: Harness, what: string, steps: () => Promise<void>): Promise<void> {
-  let failure: unknown;
-  try {
-    await steps();
-  } catch (error) {
-    failure = error;
-  }
-  const crash = crashMessage(net);
-  if (crash !== undefined) {
-    fail({
-      expected: `the server to survive ${what}`,
-      actual: `the connection's "error" event had no listener, and Node turns an unheard "error" into an uncaught exception (${crash}): a real server process would have stopped, dropping every client`,
-      hint: 'add an "error" listener to each socket in the "connection" handler (TODO 3): socket.on("error", (error) => log(`Connection error: ${error.message}`)). ws has already closed the broken connection; the listener only notes it.',
-    });
-  }
-  if (failure !== undefined) throw failure;
-}
-
 // --- the client under test ---------------------------------------------------------------------
 
 type ClientOutcome =
@@ -479,7 +448,7 @@ async function settleClient(net: Harness, run: Promise<void>, atSettle: () => vo
   const deadline = performance.now() + WAIT_MS;
   for (;;) {
     if (outcome.state !== 'pending') return outcome;
-    const crash = crashMessage(net);
+    const crash = net.crashMessage();
     if (crash !== undefined) return { state: 'crashed', message: crash };
     const remaining = deadline - performance.now();
     if (remaining <= 0) return outcome;

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, expectEqual, fail, show, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
+import { check, expectEqual, fail, show, survives, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
 import { exited, programSaid, runProgram } from '../../checks/programs.ts';
 import { chatFrame, createServer, MAX_MESSAGE_BYTES, type ChatServer, type ChatServerOptions } from './server.ts';
 
@@ -58,44 +58,13 @@ function resumeReading(client: Endpoint): void {
   tcpSocket(client.ws).resume();
 }
 
-/** The first line of what the harness recorded as an uncaught error, or undefined. */
-function crashMessage(net: Harness): string | undefined {
-  try {
-    net.throwIfLearnerCrashed();
-    return undefined;
-  } catch (crash) {
-    const first = (crash as Error).message.split('\n')[0] ?? '';
-    return first.replace(/^.*?crash here\): /, '');
-  }
-}
-
-/**
- * Runs steps that provoke an 'error' on a server-side socket. If the server had no 'error'
- * listener, Node threw that error (in a real program: the whole room goes down). Says so,
- * whichever step noticed it first.
- */
-async function survives(net: Harness, what: string, steps: () => Promise<void>): Promise<void> {
-  let failure: unknown;
-  try {
-    await steps();
-  } catch (error) {
-    failure = error;
-  }
-  const crash = crashMessage(net);
-  if (crash !== undefined) {
-    fail({
-      expected: `the server to survive ${what}`,
-      actual: `a connection's "error" event had no listener, and Node turns an unheard "error" into an uncaught exception (${crash}): a real server process would have stopped, dropping the whole room`,
-      hint: 'add an "error" listener to each socket in the "connection" handler: socket.on("error", (error) => log(`client #${member.id} error: ${printable(error.message)}`)). ws has already closed the broken connection; the listener notes it.',
-    });
-  }
-  if (failure !== undefined) throw failure;
-}
-
 /** Short text for a failure message: the start of a long chat message. */
 function head(text: string): string {
   return show(text.length > 24 ? `${text.slice(0, 24)}…` : text);
 }
+
+/** Where a missing socket 'error' listener belongs, for survives(). */
+const NO_ERROR_LISTENER_HINT = 'add an "error" listener to each socket in the "connection" handler: socket.on("error", (error) => log(`client #${member.id} error: ${printable(error.message)}`)). ws has already closed the broken connection; the listener notes it.';
 
 describe('the chat room', () => {
   check('the seed\'s demo: c1 and c2 each say hi, and each receives both messages', async ({ net }) => {
@@ -185,7 +154,7 @@ describe('the chat room', () => {
         hint: 'ws closes with 1007 and emits "error" on the socket: listen for it (socket.on("error", …)), or the whole server crashes.',
       },
     ];
-    await survives(net, 'broken and oversize frames', async () => {
+    await survives(net, 'broken and oversize frames', NO_ERROR_LISTENER_HINT, async () => {
       for (const [i, { name, code, hint, send }] of cases.entries()) {
         const client = await net.connect(server.url, { label: `the client sending ${name}` });
         send(client);
@@ -494,7 +463,6 @@ describe('a client that stops reading', () => {
       timers.restore();
     }
   }, HEAVY_MS);
-
 
   check('if it never reads again, its connection is dropped after closeGraceMs and it sees 1006, not 1013', async ({ net }) => {
     const room = await slowRoom(net, { closeGraceMs: 300 });

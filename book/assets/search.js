@@ -90,40 +90,165 @@
     });
   }
 
-  /** A piece of the text around the first match, as HTML with the matches in <mark>. */
-  function snippet(text, queryTerms, size) {
-    size = size || 150;
-    var lower = text.toLowerCase();
-    var needles = [];
-    queryTerms.forEach(function (t) {
-      needles.push(t.text);
-      if (t.cjk) t.keys.forEach(function (k) { needles.push(k); });
-    });
-    var at = -1;
-    needles.some(function (needle) {
-      at = lower.indexOf(needle.toLowerCase());
-      return at >= 0;
-    });
-    var start = Math.max(0, at - Math.floor(size / 3));
-    if (start > 0) {
-      var space = text.lastIndexOf(' ', start);
-      if (space > start - 15) start = space + 1;
-    }
-    var piece = text.slice(start, start + size);
-    var pattern = new RegExp(needles.map(function (n) { return n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }).sort(function (a, b) { return b.length - a.length; }).join('|'), 'gi');
-    var html = '';
-    var last = 0;
-    piece.replace(pattern, function (found, offset) {
-      html += escapeHtml(piece.slice(last, offset)) + '<mark>' + escapeHtml(found) + '</mark>';
-      last = offset + found.length;
-      return found;
-    });
-    html += escapeHtml(piece.slice(last));
-    return (start > 0 ? '…' : '') + html + (start + size < text.length ? '…' : '');
+  var LETTER = /[\p{L}\p{N}]/u;
+  var LOWER = /[\p{Ll}\p{N}]/u;
+  var UPPER = /\p{Lu}/u;
+  /** Does a word (or a part of a name: createServer, send_buffer, HTTPServer) start at `at`? */
+  function startsWord(text, at) {
+    if (at === 0) return true;
+    var prev = text[at - 1];
+    var here = text[at];
+    if (!LETTER.test(prev)) return true;
+    if (LOWER.test(prev) && UPPER.test(here)) return true;
+    return UPPER.test(prev) && UPPER.test(here) && at + 1 < text.length && /\p{Ll}/u.test(text[at + 1]);
   }
 
   /**
-   * Results for a query, best first: { url, lang, lesson, page, heading, snippet, score }.
+   * Where a needle occurs in a text: [start, end] pairs, ignoring case. Latin words are matched
+   * where a word starts, as the index cut them; with `loose`, anywhere when no word starts so.
+   */
+  function find(text, needle, latin, loose) {
+    var out = [];
+    if (!needle) return out;
+    var pattern = new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'giu');
+    var all = [];
+    var m;
+    while ((m = pattern.exec(text)) !== null) {
+      all.push([m.index, m.index + m[0].length]);
+      if (m[0].length === 0) pattern.lastIndex++;
+    }
+    if (!latin) return all;
+    all.forEach(function (r) { if (startsWord(text, r[0])) out.push(r); });
+    return out.length || !loose ? out : all;
+  }
+
+  /** Where one query term occurs: a Chinese phrase whole, or else its pairs of characters. */
+  function occurrences(text, term, loose) {
+    if (!term.cjk) return find(text, term.text, true, loose);
+    var whole = find(text, term.text, false);
+    if (whole.length || !loose) return whole;
+    var pairs = [];
+    term.keys.forEach(function (key) { pairs = pairs.concat(find(text, key, false)); });
+    return pairs.sort(function (a, b) { return a[0] - b[0]; });
+  }
+
+  /** The ranges to mark, sorted, without overlaps (the longer one wins where two start together). */
+  function merge(ranges) {
+    ranges.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+    var out = [];
+    ranges.forEach(function (r) {
+      var last = out[out.length - 1];
+      if (last && r[0] < last[1]) { if (r[1] > last[1]) last[1] = r[1]; }
+      else out.push([r[0], r[1]]);
+    });
+    return out;
+  }
+
+  function marked(text, ranges, from, to) {
+    var html = '';
+    var at = from;
+    ranges.forEach(function (r) {
+      if (r[0] < from || r[1] > to) return;
+      html += escapeHtml(text.slice(at, r[0])) + '<mark>' + escapeHtml(text.slice(r[0], r[1])) + '</mark>';
+      at = r[1];
+    });
+    return html + escapeHtml(text.slice(at, to));
+  }
+
+  /** Every occurrence of every term in a text. */
+  function rangesIn(text, queryTerms) {
+    var ranges = [];
+    queryTerms.forEach(function (term, i) {
+      occurrences(text, term, true).forEach(function (r) { ranges.push([r[0], r[1], i]); });
+    });
+    return ranges;
+  }
+
+  /**
+   * A piece of the text around the terms, as HTML with them in <mark>; null when the text holds
+   * none of them. The piece is the one that holds the most different terms, the earliest of those.
+   */
+  function snippet(text, queryTerms, size) {
+    size = size || 150;
+    var ranges = rangesIn(text, queryTerms).sort(function (a, b) { return a[0] - b[0]; }).slice(0, 400);
+    if (!ranges.length) return null;
+    var longest = 0;
+    ranges.forEach(function (r) { longest = Math.max(longest, r[1] - r[0]); });
+    var lead = Math.floor(size / 3);
+    size = Math.max(size, longest + lead + 10);
+    var best = 0;
+    var bestCount = -1;
+    ranges.forEach(function (r) {
+      var from = Math.max(0, r[0] - lead);
+      var seen = {};
+      var count = 0;
+      ranges.forEach(function (q) {
+        if (q[0] >= from && q[1] <= from + size && !seen[q[2]]) { seen[q[2]] = true; count++; }
+      });
+      if (count > bestCount) { bestCount = count; best = r[0]; }
+    });
+    var start = Math.max(0, best - lead);
+    if (start > 0) {
+      var space = text.lastIndexOf(' ', start);
+      if (space >= 0 && space > start - 15) start = space + 1;
+    }
+    var end = Math.min(text.length, start + size);
+    return (start > 0 ? '…' : '') + marked(text, merge(ranges), start, end) + (end < text.length ? '…' : '');
+  }
+
+  /** The whole text, escaped, with the terms in <mark>. */
+  function markAll(text, queryTerms) {
+    return marked(text, merge(rangesIn(text, queryTerms)), 0, text.length);
+  }
+
+  /**
+   * Marks the terms in the page (the text under `root`) with <mark class="search-hit"> and returns
+   * the marks in page order. Words are matched where they start (`heart` marks heartbeat, not
+   * sweetheart); a Chinese phrase found nowhere whole is marked by its pairs of characters.
+   */
+  function highlight(root, query) {
+    var queryTerms = terms(query);
+    if (!queryTerms.length || !root) return [];
+    var doc = root.ownerDocument;
+    var nodes = [];
+    var walker = doc.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */, null);
+    for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+      var parent = node.parentElement;
+      if (!node.nodeValue.trim() || !parent || parent.closest('script, style, textarea, svg, mark, .anchor, .search-dialog, [hidden]')) continue;
+      nodes.push(node);
+    }
+    var wholeFound = queryTerms.map(function (term) {
+      return !term.cjk || nodes.some(function (n) { return find(n.nodeValue, term.text, false).length > 0; });
+    });
+    var marks = [];
+    nodes.forEach(function (textNode) {
+      var text = textNode.nodeValue;
+      var ranges = [];
+      queryTerms.forEach(function (term, i) {
+        var found = term.cjk && !wholeFound[i] ? occurrences(text, term, true) : occurrences(text, term, false);
+        ranges = ranges.concat(found);
+      });
+      if (!ranges.length) return;
+      var fragment = doc.createDocumentFragment();
+      var at = 0;
+      merge(ranges).forEach(function (r) {
+        if (r[0] > at) fragment.appendChild(doc.createTextNode(text.slice(at, r[0])));
+        var mark = doc.createElement('mark');
+        mark.className = 'search-hit';
+        mark.textContent = text.slice(r[0], r[1]);
+        fragment.appendChild(mark);
+        marks.push(mark);
+        at = r[1];
+      });
+      if (at < text.length) fragment.appendChild(doc.createTextNode(text.slice(at)));
+      textNode.parentNode.replaceChild(fragment, textNode);
+    });
+    return marks;
+  }
+
+  /**
+   * Results for a query, best first: { url, lang, lesson, page, heading, headingHtml, snippet,
+   * snippetFrom ('text', 'heading' or 'page': where the snippet's words come from), score }.
    * Every term must match; pages in the reader's language come first among equals; at most
    * three sections per page.
    */
@@ -157,10 +282,20 @@
       var count = perPage.get(key) || 0;
       if (count >= 3) continue;
       perPage.set(key, count + 1);
-      out.push({ url: d.url, lang: d.lang, lesson: d.lesson, page: d.page, heading: d.heading, snippet: snippet(d.text || d.heading, queryTerms), score: ranked[r].score });
+      // The snippet shows the terms: from the text, or the heading or the page's title when
+      // only they hold them (they count in the index too).
+      var from = 'text';
+      var piece = snippet(d.text || '', queryTerms);
+      if (piece === null && d.heading) { from = 'heading'; piece = snippet(d.heading, queryTerms); }
+      if (piece === null) { from = 'page'; piece = snippet(d.page, queryTerms); }
+      if (piece === null) { from = 'text'; piece = escapeHtml((d.text || d.heading).slice(0, 150)); }
+      out.push({
+        url: d.url, lang: d.lang, lesson: d.lesson, page: d.page, heading: d.heading,
+        headingHtml: markAll(d.heading || '', queryTerms), snippet: piece, snippetFrom: from, score: ranked[r].score,
+      });
     }
     return out;
   }
 
-  root.BookSearch = { terms: terms, search: search, snippet: snippet };
+  root.BookSearch = { terms: terms, search: search, snippet: snippet, highlight: highlight };
 })(typeof window !== 'undefined' ? window : globalThis);

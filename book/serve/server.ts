@@ -17,6 +17,7 @@ import { demoError, MAX_REQUEST_BYTES, parseDemoRequest, type Variant } from './
 import { CHANNEL_FD, CHILD_STDIO, LIFELINE_FD, parseChildMessage, type ChildMessage } from './protocol.ts';
 import { clearIncludeCache } from '../src/markdown.ts';
 import { buildBook, notFoundPage, type BuildResult } from '../src/site.ts';
+import { learnerProgress, type Progress } from '../src/progress.ts';
 import { THEME_SCRIPT_SOURCE } from '../src/templates.ts';
 
 export interface ServeOptions {
@@ -96,7 +97,20 @@ export async function serveBook(options: ServeOptions): Promise<BookServer> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/__book/info') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ demos: true, lessons: lessons.map((l) => l.id) }));
+      res.end(JSON.stringify({ demos: true, progress: true, lessons: lessons.map((l) => l.id) }));
+      return;
+    }
+    if (url.pathname === '/__book/progress') {
+      // The learner's results, live: what `npm run check` last said about each lesson, while
+      // the lesson's files are still the ones it checked (book/src/progress.ts).
+      let progress: Progress;
+      try {
+        progress = learnerProgress();
+      } catch {
+        return plain(res, 500, 'Cannot read the check results');
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : JSON.stringify(progress));
       return;
     }
     let path: string;

@@ -28,9 +28,18 @@ export interface Strings {
   question: string;
   showAnswer: string;
   showAllAnswers: string;
+  hideAllAnswers: string;
   progress: (done: number | string, total: number | string) => string;
-  markDone: string;
-  markedDone: string;
+  /** The progress bar's name. */
+  progressName: string;
+  /** Under a lesson: how it counts as done (its checks pass), and that it is. */
+  checkToFinish: (id: string) => string;
+  lessonPassed: (id: string) => string;
+  searchClose: string;
+  searchResults: string;
+  searchCount: (n: number) => string;
+  /** Said after a lesson's title in the list when its checks pass. */
+  doneMark: string;
   continueWith: string;
   startCourse: string;
   fallbackNotice: (other: string) => string;
@@ -91,9 +100,15 @@ export const STRINGS: Record<Lang, Strings> = {
     question: 'Question',
     showAnswer: 'Show the answer',
     showAllAnswers: 'Show all answers',
+    hideAllAnswers: 'Hide all answers',
     progress: (done, total) => `${done} of ${total} lessons done`,
-    markDone: 'Mark this lesson as done',
-    markedDone: 'Done ✓ (click to undo)',
+    progressName: 'Lessons whose checks pass',
+    checkToFinish: (id) => `This lesson is done when \`npm run check ${id}\` passes with your files.`,
+    lessonPassed: (id) => `✓ Done: \`npm run check ${id}\` passes with your files.`,
+    searchClose: 'Close the search',
+    searchResults: 'Results',
+    searchCount: (n) => (n === 1 ? '1 result' : `${n} results`),
+    doneMark: 'done',
     continueWith: 'Continue',
     startCourse: 'Start with lesson 01',
     fallbackNotice: (other) => `This lesson has not been translated into English yet; the ${other} text is shown.`,
@@ -157,9 +172,15 @@ export const STRINGS: Record<Lang, Strings> = {
     question: '问题',
     showAnswer: '查看答案',
     showAllAnswers: '展开全部答案',
+    hideAllAnswers: '收起全部答案',
     progress: (done, total) => `已完成 ${done} / ${total} 课`,
-    markDone: '标记本课为已完成',
-    markedDone: '已完成 ✓（点击撤销）',
+    progressName: '检查已通过的课程',
+    checkToFinish: (id) => `\`npm run check ${id}\` 用你的代码全部通过，这一课就算完成。`,
+    lessonPassed: (id) => `✓ 已完成：你的代码通过了 \`npm run check ${id}\`。`,
+    searchClose: '关闭搜索',
+    searchResults: '搜索结果',
+    searchCount: (n) => `${n} 条结果`,
+    doneMark: '已完成',
     continueWith: '继续学习',
     startCourse: '从第 01 课开始',
     fallbackNotice: (other) => `本课还没有中文版，下面显示的是${other}原文。`,

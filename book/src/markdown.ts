@@ -406,7 +406,7 @@ function selfTestRule(md: MarkdownIt, state: StateCore): void {
       closeSection();
       if ((token.meta as { selfTest?: boolean } | null)?.selfTest) {
         out.push(token, tokens[i + 1]!, tokens[i + 2]!);
-        out.push(html(`<div class="self-test"><p class="self-test-tools"><button type="button" class="reveal-all">${esc(env.t.showAllAnswers)}</button></p>\n`));
+        out.push(html(`<div class="self-test"><p class="self-test-tools"><button type="button" class="reveal-all" aria-expanded="false" data-show="${esc(env.t.showAllAnswers)}" data-hide="${esc(env.t.hideAllAnswers)}">${esc(env.t.showAllAnswers)}</button></p>\n`));
         inSection = true;
         i += 2;
         continue;
@@ -441,8 +441,13 @@ function selfTestRule(md: MarkdownIt, state: StateCore): void {
  * class (`align-right`, styled in book.css) instead.
  */
 function alignRule(tokens: Token[]): void {
-  for (const token of tokens) {
+  for (const [i, token] of tokens.entries()) {
     if (token.type !== 'th_open' && token.type !== 'td_open') continue;
+    // An empty header cell (a table's corner) heads nothing: a plain cell, not an unnamed header.
+    if (token.type === 'th_open' && tokens[i + 1]?.type === 'inline' && tokens[i + 1]!.content.trim() === '' && tokens[i + 2]?.type === 'th_close') {
+      token.tag = 'td';
+      tokens[i + 2]!.tag = 'td';
+    }
     const style = token.attrGet('style');
     if (style === null) continue;
     const align = /^text-align:(left|center|right)$/.exec(style)?.[1];

@@ -8,8 +8,10 @@ import { highlight, languageFor, loadHighlightCache, saveHighlightCache } from '
 import { esc } from './html.ts';
 import { LANGS, STRINGS, type Lang } from './i18n.ts';
 import { createMarkdown, type Heading, type LinkRef, type RenderEnv } from './markdown.ts';
+import { missingLessonErrors } from './mentions.ts';
+import { learnerProgress, type Progress } from './progress.ts';
 import { buildSearchIndex, searchIndexScript, type SearchDoc, type SearchIndex } from './search.ts';
-import { demoPanel, page, prevNext, rich, toc, type NavLesson } from './templates.ts';
+import { demoPanel, lessonCheck, page, prevNext, rich, toc, type NavLesson } from './templates.ts';
 
 export const BOOK_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const DEFAULT_OUT = join(BOOK_DIR, 'site');
@@ -39,7 +41,11 @@ export interface BuildResult {
   outDir: string;
   pages: PageRecord[];
   errors: string[];
+  /** The errors that name a lesson the course does not have ("lesson 16"); also in errors. */
+  mentions: string[];
   warnings: string[];
+  /** The learner's results as of the build, embedded in every page (progress.ts). */
+  progress: Progress;
   /** Every file shown by an ':include'. */
   includes: string[];
   search: SearchIndex;
@@ -87,6 +93,8 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
     const lesson = lessons.find((l) => dirOf(l) === dir);
     return lesson ? lessonPage(lesson, lang) : undefined;
   };
+  // The learner's results as of now; the served book reads them live (/__book/progress).
+  const progress = learnerProgress(lessons, dirOf);
   const nav = (lang: Lang): NavLesson[] => lessons.map((lesson) => ({
     id: lesson.id,
     number: number(lesson),
@@ -160,10 +168,9 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
         warnings.push(`${lessonFolder(lesson)}: no README yet; its pages say the lesson is being written.`);
         article = `<article class="lesson"><h1>${esc(title)}</h1><p class="notice">${esc(t.missingNotice)}</p></article>`;
       }
-      const done = `<p class="mark-done-row"><button type="button" class="button mark-done" data-lesson="${esc(lesson.id)}" aria-pressed="false">${esc(t.markDone)}</button></p>`;
-      const main = `${article}\n${done}\n${prevNext(t, navList[i - 1], navList[i + 1])}`;
+      const main = `${article}\n${lessonCheck(t, lesson.id, progress[lesson.id] === 'done')}\n${prevNext(t, navList[i - 1], navList[i + 1])}`;
       files.set(file, page({
-        lang, title: `${title} · ${t.bookTitle}`, href: file, otherHref: lessonPage(lesson, otherLang(lang)), nav: navList,
+        lang, title: `${title} · ${t.bookTitle}`, href: file, otherHref: lessonPage(lesson, otherLang(lang)), nav: navList, progress,
         currentLesson: lesson.id, bodyClass: 'page-lesson',
         data: { lesson: lesson.id, prev: navList[i - 1]?.href ?? '', next: navList[i + 1]?.href ?? '' },
       }, main, toc(headings, t)));
@@ -178,7 +185,7 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
     pages.push({ file, kind: 'landing', lang, ids: new Set(['content', 'lessons']) });
     const cards = navList.map((lesson) => {
       const summary = summaries.get(`${lesson.id}:${lang}`) ?? summaries.get(`${lesson.id}:${otherLang(lang)}`) ?? '';
-      return `<li class="card${lesson.missing ? ' is-missing' : ''}" data-lesson="${esc(lesson.id)}"><a href="${esc(lesson.href)}">` +
+      return `<li class="card${lesson.missing ? ' is-missing' : ''}${progress[lesson.id] === 'done' ? ' is-done' : ''}" data-lesson="${esc(lesson.id)}"><a href="${esc(lesson.href)}">` +
         `<span class="card-num">${esc(t.lessonN(lesson.number))}</span><span class="card-title">${esc(lesson.title)}</span>` +
         `${summary ? `<span class="card-summary">${esc(summary)}</span>` : ''}${lesson.missing ? `<span class="card-tag">${esc(t.missingNotice)}</span>` : ''}</a></li>`;
     }).join('\n');
@@ -195,7 +202,7 @@ export function buildBook(options: BuildOptions = {}): BuildResult {
 ${cards}
 </ol></section>
 </div>`;
-    files.set(file, page({ lang, title: `${t.bookTitle} · ${t.bookSubtitle}`, href: file, otherHref: landingPage(otherLang(lang)), nav: navList, bodyClass: 'page-landing', data: { next: first?.href ?? '' } }, main));
+    files.set(file, page({ lang, title: `${t.bookTitle} · ${t.bookSubtitle}`, href: file, otherHref: landingPage(otherLang(lang)), nav: navList, progress, bodyClass: 'page-landing', data: { next: first?.href ?? '' } }, main));
   }
 
   // ---- the whole book on one page ----
@@ -217,7 +224,7 @@ ${cards}
     });
     const contents = navList.map((lesson) => `<li><a href="#${esc(lessonFolder(lessons.find((l) => l.id === lesson.id)!))}">${esc(t.lessonN(lesson.number))} · ${esc(lesson.title)}</a></li>`).join('');
     const main = `<header class="print-cover"><h1>${esc(t.bookTitle)}</h1><p class="hero-kicker">${esc(t.bookSubtitle)}</p><p class="print-intro">${esc(t.printIntro)} <button type="button" class="button print-now">${esc(t.printNow)}</button></p><ol class="print-contents">${contents}</ol></header>\n${sections.join('\n')}`;
-    files.set(file, page({ lang, title: `${t.printTitle} · ${t.bookTitle}`, href: file, otherHref: printPage(otherLang(lang)), nav: navList, bodyClass: 'page-print' }, main));
+    files.set(file, page({ lang, title: `${t.printTitle} · ${t.bookTitle}`, href: file, otherHref: printPage(otherLang(lang)), nav: navList, progress, bodyClass: 'page-print' }, main));
   }
 
   // ---- pages for source files that lessons link to (not include) ----
@@ -236,7 +243,7 @@ ${cards}
     const main = `<article class="lesson source-file">${back}<p class="hero-kicker">${esc(t.sourceOf)}</p><h1><code>${esc(shown)}</code></h1>
 <figure class="code-file" data-path="${esc(shown)}"><figcaption><span class="file-name">${esc(basename(path))}</span><span class="file-path">${esc(shown)}</span><button class="copy" type="button" data-copied="${esc(t.copied)}">${esc(t.copy)}</button></figcaption>
 <pre><code class="hljs language-${language ?? 'text'}">${highlight(readFileSync(path, 'utf8').replace(/\n$/, ''), language)}</code></pre></figure></article>`;
-    files.set(file, page({ lang, title: `${shown} · ${t.bookTitle}`, href: file, otherHref: otherName, nav: nav(lang), bodyClass: 'page-file' }, main));
+    files.set(file, page({ lang, title: `${shown} · ${t.bookTitle}`, href: file, otherHref: otherName, nav: nav(lang), progress, bodyClass: 'page-file' }, main));
   }
 
   // ---- the page for an address the book does not have (served by the book server) ----
@@ -247,7 +254,7 @@ ${cards}
     const main = `<article class="lesson not-found"><p class="hero-kicker">404</p><h1>${esc(t.notFoundTitle)}</h1>
 <p>${esc(t.notFoundText)}</p>
 <p><a class="button primary" href="${landingPage(lang)}">${esc(t.notFoundHome)} →</a></p></article>`;
-    files.set(file, page({ lang, title: `${t.notFoundTitle} · ${t.bookTitle}`, href: file, otherHref: notFoundPage(otherLang(lang)), nav: nav(lang), bodyClass: 'page-not-found' }, main));
+    files.set(file, page({ lang, title: `${t.notFoundTitle} · ${t.bookTitle}`, href: file, otherHref: notFoundPage(otherLang(lang)), nav: nav(lang), progress, bodyClass: 'page-not-found' }, main));
   }
 
   // ---- every internal link must land on a page and, if it names one, a heading ----
@@ -262,11 +269,22 @@ ${cards}
     }
   }
 
+  // ---- every lesson a README names by number must exist ----
+  const numbers = lessons.map(number);
+  const mentions: string[] = [];
+  for (const lesson of lessons) {
+    for (const lang of LANGS) {
+      const source = sourceOf(lesson, lang);
+      if (source) mentions.push(...missingLessonErrors(relative(root, source).split(sep).join('/'), readFileSync(source, 'utf8'), numbers));
+    }
+  }
+  errors.push(...mentions);
+
   const search = buildSearchIndex(docs);
   files.set('assets/search-index.js', searchIndexScript(search));
   writeSite(outDir, files, media);
   saveHighlightCache(highlightCache);
-  return { outDir, pages, errors: [...new Set(errors)], warnings, includes: [...includes], search, ms: performance.now() - started };
+  return { outDir, pages, errors: [...new Set(errors)], mentions, warnings, progress, includes: [...includes], search, ms: performance.now() - started };
 }
 
 /** The first paragraph of a lesson, as plain text, for its card on the landing page. */

@@ -2,6 +2,7 @@
 import { esc } from './html.ts';
 import { STRINGS, type Lang, type Strings } from './i18n.ts';
 import type { Heading } from './markdown.ts';
+import type { Progress } from './progress.ts';
 
 export interface NavLesson {
   id: string;
@@ -20,12 +21,17 @@ export interface Chrome {
   otherHref: string;
   nav: NavLesson[];
   currentLesson?: string;
+  /** The learner's results as of the build (the served book replaces them with live ones). */
+  progress?: Progress;
   /** Extra data-* attributes for <body>. */
   data?: Record<string, string>;
   bodyClass?: string;
 }
 
 const other = (lang: Lang): Lang => (lang === 'en' ? 'zh-CN' : 'en');
+
+/** JSON inside a <script> element: a "</script>" in it cannot end the element. */
+const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** Escapes text, then turns `code` into <code>code</code>. */
 export function rich(text: string): string {
@@ -67,7 +73,7 @@ ${THEME_SCRIPT}
 <header class="topbar">
   <button class="icon-button menu-toggle" type="button" aria-label="${esc(t.menu)}" aria-expanded="false" aria-controls="sidebar">${icon.menu}</button>
   <a class="brand" href="${chrome.lang === 'en' ? 'index.html' : 'index.zh-CN.html'}"><span class="brand-mark" aria-hidden="true">⇄</span><span class="brand-text">${esc(t.bookTitle)}</span></a>
-  <button class="search-open" type="button" aria-label="${esc(t.search)}" aria-keyshortcuts="/">${icon.search}<span class="search-open-text">${esc(t.search)}</span><kbd>/</kbd></button>
+  <button class="search-open" type="button" aria-label="${esc(t.search)}" aria-keyshortcuts="/" aria-haspopup="dialog" aria-controls="search-dialog">${icon.search}<span class="search-open-text">${esc(t.search)}</span><kbd>/</kbd></button>
   <nav class="tools" aria-label="${chrome.lang === 'en' ? 'Book tools' : '工具'}">
     <a class="tool lang-switch" href="${esc(chrome.otherHref)}" hreflang="${alt}" lang="${alt}" title="${esc(STRINGS[alt].langName)}">${icon.lang}<span>${esc(STRINGS[alt].langName)}</span></a>
     <button class="tool theme-toggle" type="button" aria-label="${esc(t.themeToggle)}" title="${esc(t.themeToggle)} (t)">${icon.theme}</button>
@@ -81,36 +87,40 @@ ${main}
 </main>
 ${aside}
 </div>
-<div class="search-dialog" hidden role="dialog" aria-modal="true" aria-label="${esc(t.search)}">
+<div class="search-dialog" id="search-dialog" hidden role="dialog" aria-modal="true" aria-label="${esc(t.search)}">
   <div class="search-panel">
-    <div class="search-field">${icon.search}<input type="search" class="search-input" placeholder="${esc(t.searchPlaceholder)}" aria-label="${esc(t.search)}" autocomplete="off" spellcheck="false"><kbd>Esc</kbd></div>
-    <ol class="search-results" role="listbox"></ol>
-    <p class="search-hint">${esc(t.searchHint)}</p>
+    <div class="search-field">${icon.search}<input type="search" class="search-input" id="search-input" role="combobox" aria-expanded="false" aria-controls="search-results" aria-autocomplete="list" aria-describedby="search-hint" placeholder="${esc(t.searchPlaceholder)}" aria-label="${esc(t.search)}" autocomplete="off" spellcheck="false"><button type="button" class="search-close"><kbd>Esc</kbd><span class="visually-hidden"> ${esc(t.searchClose)}</span></button></div>
+    <ol class="search-results" id="search-results" role="listbox" aria-label="${esc(t.searchResults)}"></ol>
+    <p class="search-status" role="status"></p>
+    <p class="search-hint" id="search-hint">${esc(t.searchHint)}</p>
   </div>
 </div>
-<script type="application/json" id="book-strings">${JSON.stringify({
+<script type="application/json" id="book-strings">${scriptJson({
     copy: t.copy, copied: t.copied, progress: t.progress('{done}', '{total}'),
-    searchEmpty: t.searchEmpty, searchLoading: t.searchLoading, markDone: t.markDone, markedDone: t.markedDone,
+    searchEmpty: t.searchEmpty, searchLoading: t.searchLoading, searchCount: [t.searchCount(1), t.searchCount(2).replace('2', '{n}')],
     demoRunning: t.demoRunning,
     demoDisconnected: t.demoDisconnected,
-  }).replace(/</g, '\\u003c')}</script>
+  })}</script>
+<script type="application/json" id="book-progress">${scriptJson(chrome.progress ?? {})}</script>
 </body>
 </html>
 `;
 }
 
 function sidebar(chrome: Chrome, t: Strings): string {
+  const done = (id: string): boolean => chrome.progress?.[id] === 'done';
   const items = chrome.nav.map((lesson) => {
     const current = lesson.id === chrome.currentLesson;
-    return `<li class="lesson-item${current ? ' is-current' : ''}${lesson.missing ? ' is-missing' : ''}" data-lesson="${esc(lesson.id)}">` +
+    return `<li class="lesson-item${current ? ' is-current' : ''}${lesson.missing ? ' is-missing' : ''}${done(lesson.id) ? ' is-done' : ''}" data-lesson="${esc(lesson.id)}">` +
       `<a href="${esc(lesson.href)}"${current ? ' aria-current="page"' : ''}><span class="lesson-num" aria-hidden="true">${String(lesson.number).padStart(2, '0')}</span>` +
-      `<span class="lesson-title">${esc(lesson.title)}</span></a></li>`;
+      `<span class="lesson-title">${esc(lesson.title)}</span><span class="visually-hidden lesson-done-text"${done(lesson.id) ? '' : ' hidden'}> (${esc(t.doneMark)})</span></a></li>`;
   }).join('\n');
-  const position = chrome.nav.findIndex((lesson) => lesson.id === chrome.currentLesson);
+  const count = chrome.nav.filter((lesson) => done(lesson.id)).length;
+  const total = chrome.nav.length;
   return `<nav id="sidebar" class="sidebar" aria-label="${esc(t.lessons)}">
-<div class="progress" data-total="${chrome.nav.length}">
-  <div class="progress-head"><span class="progress-label">${esc(t.lessons)}</span><span class="progress-text">${position >= 0 ? `${position + 1} / ${chrome.nav.length}` : esc(t.progress(0, chrome.nav.length))}</span></div>
-  <div class="progress-bar" role="progressbar" aria-valuemin="0" aria-valuemax="${chrome.nav.length}" aria-valuenow="0"><span></span></div>
+<div class="progress" data-total="${total}">
+  <div class="progress-head"><span class="progress-label">${esc(t.lessons)}</span><span class="progress-text">${esc(t.progress(count, total))}</span></div>
+  <div class="progress-bar" role="progressbar" aria-label="${esc(t.progressName)}" aria-valuemin="0" aria-valuemax="${total}" aria-valuenow="${count}" aria-valuetext="${esc(t.progress(count, total))}"><span></span></div>
 </div>
 <ol class="lesson-list">
 ${items}
@@ -135,6 +145,12 @@ export function prevNext(t: Strings, prev: NavLesson | undefined, next: NavLesso
   return `<nav class="pager" aria-label="${esc(t.previous)} / ${esc(t.next)}">${link(prev, 'prev')}${link(next, 'next')}</nav>`;
 }
 
+/** Under a lesson: it is done when its checks pass (book.js shows which, from the learner's results). */
+export function lessonCheck(t: Strings, lessonId: string, done: boolean): string {
+  return `<p class="lesson-check${done ? ' is-done' : ''}" data-lesson="${esc(lessonId)}"><span class="lesson-check-todo"${done ? ' hidden' : ''}>${rich(t.checkToFinish(lessonId))}</span>` +
+    `<span class="lesson-check-done"${done ? '' : ' hidden'}>${rich(t.lessonPassed(lessonId))}</span></p>`;
+}
+
 /** The live demo panel of a lesson page; it comes alive when the book is served (assets/book.js). */
 export function demoPanel(t: Strings, lessonId: string, id: string, echo: boolean): string {
   const echoClient = echo ? `
@@ -148,7 +164,7 @@ export function demoPanel(t: Strings, lessonId: string, id: string, echo: boolea
     <span class="echo-status" role="status"></span>
   </div>
   <form class="echo-form" hidden><input class="echo-input" type="text" maxlength="2000" placeholder="${esc(t.echoPlaceholder)}" value="Hello WebSocket!" aria-label="${esc(t.echoPlaceholder)}"><button type="submit" class="button primary">${esc(t.echoSend)}</button></form>
-  <ol class="echo-log transcript" aria-live="polite"></ol>
+  <ol class="echo-log transcript" aria-live="polite" tabindex="0" aria-label="${esc(t.echoTitle)}"></ol>
 </div>` : '';
   return `<section class="demo" data-lesson="${esc(lessonId)}" aria-labelledby="${esc(id)}">
 <h2 id="${esc(id)}"><a class="anchor" href="#${esc(id)}" aria-hidden="true" tabindex="-1">#</a>${esc(t.demoTitle)}</h2>
@@ -161,7 +177,7 @@ export function demoPanel(t: Strings, lessonId: string, id: string, echo: boolea
     <button type="button" class="button" data-stop hidden>■ ${esc(t.demoStop)}</button>
     <span class="demo-status" role="status"></span>
   </div>
-  <div class="transcript demo-transcript" aria-live="polite" hidden></div>
+  <div class="transcript demo-transcript" role="log" tabindex="0" aria-label="${esc(t.demoTitle)}" hidden></div>
 </div>${echoClient}
 </section>
 `;

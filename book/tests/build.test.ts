@@ -19,7 +19,14 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe('the build', () => {
   it('finishes without errors (broken links, missing includes, diagram mistakes)', () => {
-    expect(result.errors, result.errors.join('\n')).toEqual([]);
+    // Lessons named but not published have their own test, below, which names each line.
+    const errors = result.errors.filter((error) => !result.mentions.includes(error));
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
+  it('names only lessons that exist: every "lesson NN", "lesson-NN" and "第 NN 课" in a README is published', () => {
+    for (const error of result.mentions) expect(result.errors).toContain(error);
+    expect(result.mentions, `change these lines:\n${result.mentions.join('\n')}`).toEqual([]);
   });
 
   it('writes a landing page and a print view in both languages', () => {
@@ -145,6 +152,35 @@ describe('search', () => {
     expect(search('心跳', 'en')[0]?.url.split('#')[0]).toBe('lesson-07-heartbeat-reconnect.zh-CN.html');
   });
 
+  it("shows the term in every result's snippet, for words and beginnings of words across the whole index", () => {
+    const context: { window: Record<string, unknown> } = { window: {} };
+    runInNewContext(readFileSync(join(outDir, 'assets', 'search.js'), 'utf8'), context);
+    type Found = { snippet: string; url: string };
+    const api = context.window.BookSearch as {
+      search: (index: unknown, q: string, lang: string, limit: number) => Found[];
+      terms: (q: string) => { cjk: boolean; text: string; keys: string[] }[];
+    };
+    const index = result.search;
+    const vocabulary = Object.keys(index.terms);
+    // Every 9th word of the index, and the first four letters of every 9th Latin word.
+    const queries = new Set<string>();
+    vocabulary.forEach((word, i) => {
+      if (i % 9 === 0) queries.add(word);
+      if (i % 9 === 4 && /^[a-z]{5,}$/.test(word)) queries.add(word.slice(0, 4));
+    });
+    queries.add('心跳').add('服务器').add('createSer').add('terminate close');
+    expect(queries.size).toBeGreaterThan(200);
+    const missing: string[] = [];
+    for (const query of queries) {
+      const needles = new Set(api.terms(query).flatMap((t) => (t.cjk ? [t.text, ...t.keys] : [t.text])).map((n) => n.toLowerCase()));
+      for (const found of api.search(index, query, 'en', 12)) {
+        const marks = [...found.snippet.matchAll(/<mark>([^<]*)<\/mark>/g)].map((m) => m[1]!.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").toLowerCase());
+        if (!marks.some((mark) => [...needles].some((needle) => mark.includes(needle)))) missing.push(`"${query}" → ${found.url}: ${found.snippet}`);
+      }
+    }
+    expect(missing.slice(0, 20), `${missing.length} snippets without their term`).toEqual([]);
+  });
+
   it('finds Chinese words the segmenter splits, and Latin words by their beginning', () => {
     // Intl.Segmenter cuts 服务器 into 服务|器; the bigram index still finds the whole word.
     expect(search('服务器', 'zh-CN').length).toBeGreaterThan(0);
@@ -152,6 +188,22 @@ describe('search', () => {
     expect(search('createSer', 'en').length).toBeGreaterThan(0);
     expect(search('terminate close', 'en').every((r) => r.url.length > 0)).toBe(true);
     expect(search('qqqzzzxxx', 'en')).toEqual([]);
+  });
+});
+
+describe("the learner's progress", () => {
+  it('comes from the check runner, embedded as of the build; the book has no "mark as done" of its own', () => {
+    expect(Object.keys(result.progress).sort()).toEqual(lessons.map((l) => l.id).sort());
+    for (const file of readdirSync(outDir).filter((f) => f.endsWith('.html'))) {
+      const text = html(file);
+      const embedded = /<script type="application\/json" id="book-progress">([^<]*)<\/script>/.exec(text)?.[1];
+      expect(embedded, file).toBeDefined();
+      expect(JSON.parse(embedded!), file).toEqual(result.progress);
+      expect(text, file).not.toContain('mark-done');
+    }
+    for (const lesson of lessons) {
+      for (const lang of ['en', 'zh-CN'] as const) expect(html(lessonPage(lesson, lang))).toContain(`npm run check ${lesson.id}`);
+    }
   });
 });
 

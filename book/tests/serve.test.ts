@@ -1,11 +1,12 @@
 // The served book: loopback only, files from the site folder only, demo socket only for the
 // book's own pages, demos only of the lessons in the list.
 import { request } from 'node:http';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../../checks/lessons.ts';
+import { lessonDir, lessons, ROOT } from '../../checks/lessons.ts';
+import { lessonKey } from '../../checks/cli/status-cache.ts';
 import { serveBook, type BookServer } from '../serve/server.ts';
 import { buildBook } from '../src/site.ts';
 
@@ -93,6 +94,41 @@ describe('the book server', () => {
     const asset = await get('/assets/nope.js');
     expect(asset.status).toBe(404);
     expect(asset.body).not.toContain('<html');
+  });
+
+  it("answers /__book/progress with the check runner's results, live, for the files as they are now", async () => {
+    const state = join(ROOT, '.workbook', `book-serve-state-${process.pid}.json`);
+    const before = process.env.WORKBOOK_STATE;
+    process.env.WORKBOOK_STATE = state;
+    try {
+      const [first, second, third] = lessons.map(lessonDir);
+      const write = (): void => writeFileSync(state, JSON.stringify({ statuses: {
+        [first!]: { key: lessonKey(first!), state: 'done', passedChecks: 4 },
+        [second!]: { key: lessonKey(second!), state: 'started', passedChecks: 1 },
+        [third!]: { key: 'an-older-version-of-its-files', state: 'done', passedChecks: 6 },
+      } }));
+      // Others may be editing the lessons' files (which the keys hash): write afresh until it holds.
+      let progress: Record<string, string> = {};
+      for (let i = 0; i < 5 && progress[lessons[0]!.id] !== 'done'; i++) {
+        write();
+        const answer = await get('/__book/progress');
+        expect(answer.status).toBe(200);
+        expect(String(answer.headers['content-type'])).toContain('application/json');
+        expect(String(answer.headers['cache-control'])).toBe('no-store');
+        progress = JSON.parse(answer.body) as Record<string, string>;
+      }
+      expect(Object.keys(progress).sort()).toEqual(lessons.map((l) => l.id).sort());
+      expect(progress[lessons[0]!.id]).toBe('done');
+      expect(progress[lessons[1]!.id]).toBe('started');
+      expect(progress[lessons[2]!.id], 'a result for other files does not count').toBe('unchecked');
+      writeFileSync(state, JSON.stringify({ statuses: {} }));
+      expect(JSON.parse((await get('/__book/progress')).body)[lessons[0]!.id]).toBe('unchecked');
+      expect((await get('/__book/progress', { host: 'evil.example:80' })).status).toBe(421);
+    } finally {
+      rmSync(state, { force: true });
+      if (before === undefined) delete process.env.WORKBOOK_STATE;
+      else process.env.WORKBOOK_STATE = before;
+    }
   });
 
   it('answers only to its own host name (no DNS rebinding)', async () => {

@@ -8,6 +8,7 @@ import { DEMO_ERROR_CODES, parseDemoRequest } from '../serve/demo-protocol.ts';
 import { parseChildMessage } from '../serve/protocol.ts';
 import { IncludeError, readIncluded } from '../src/include.ts';
 import { escapeAnswerNumbers } from '../src/markdown.ts';
+import { lessonMentions, missingLessonErrors } from '../src/mentions.ts';
 import { tokenize } from '../src/search.ts';
 import { parseSequence, renderSequence, SequenceSyntaxError } from '../src/sequence.ts';
 import { githubSlug, Slugger } from '../src/slug.ts';
@@ -209,5 +210,51 @@ describe('self-test answers that start with a number', () => {
     expect(out).toContain('3. a list again');
     expect(out[2]).toBe('1. a real list');
     expect(out.length).toBe(src.split('\n').length);
+  });
+});
+
+describe('lessons named in a README', () => {
+  it('finds "lesson NN", lists and ranges of them, ids and folder names, and "第 NN 课"', () => {
+    const found = lessonMentions([
+      'As lesson 07 showed, and Lessons 09, 10 and 16 will.',
+      'Run `npm run check lesson-03`, see lessons/lesson-02-conversation/ and lessons 2–4.',
+      '第 08 课讲广播；第 09、10 课还没写；第2至3课。',
+      'No number: a later lesson, lesson-NN, lessons/, 1,000 lessons.',
+    ].join('\n'));
+    expect(found.map((m) => [m.line, m.text, m.numbers])).toEqual([
+      [1, 'lesson 07', [7]],
+      [1, 'Lessons 09, 10 and 16', [9, 10, 16]],
+      [2, 'lesson-03', [3]],
+      [2, 'lesson-02', [2]],
+      [2, 'lessons 2–4', [2, 3, 4]],
+      [3, '第 08 课', [8]],
+      [3, '第 09、10 课', [9, 10]],
+      [3, '第2至3课', [2, 3]],
+    ]);
+  });
+
+  it('names the file, line and lesson of each mention of a lesson the course does not have', () => {
+    const errors = missingLessonErrors('lessons/x/README.zh-CN.md', '# x\n\n见第 07 课。\n第 16 课会讲。\n', [1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(errors).toEqual([expect.stringMatching(/^lessons\/x\/README\.zh-CN\.md:4: "第 16 课" names lesson 16, which the course does not have \(it has lessons 01–08\)/)]);
+    expect(missingLessonErrors('README.md', 'Lesson 08 and lesson-01.', [1, 8])).toEqual([]);
+  });
+
+  it('fail the build, in both languages', async () => {
+    const { buildBook } = await import('../src/site.ts');
+    const root = join(ROOT, '.workbook', `book-mentions-test-${process.pid}`);
+    const lesson = { id: 'lesson-01', slug: 'demo', title: 'Demo', titleZh: '演示', files: [], hints: [] };
+    try {
+      mkdirSync(join(root, 'lessons', 'lesson-01-demo'), { recursive: true });
+      writeFileSync(join(root, 'lessons', 'lesson-01-demo', 'README.md'), '# Demo\n\nLesson 01 is this one; lesson 02 comes next.\n');
+      writeFileSync(join(root, 'lessons', 'lesson-01-demo', 'README.zh-CN.md'), '# 演示\n\n下一课是第 02 课。\n');
+      const result = buildBook({ root, lessons: [lesson], outDir: join(root, 'site') });
+      expect(result.mentions).toEqual([
+        expect.stringMatching(/^lessons\/lesson-01-demo\/README\.md:3: "lesson 02" names lesson 02/),
+        expect.stringMatching(/^lessons\/lesson-01-demo\/README\.zh-CN\.md:3: "第 02 课" names lesson 02/),
+      ]);
+      expect(result.errors).toEqual(expect.arrayContaining(result.mentions));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -23,6 +23,11 @@ describe('the lesson list', () => {
     expect(lessonFolder(lessons[0]!)).toBe('lesson-01-echo');
   });
 
+  it.each(lessons.map((lesson) => [lesson.id, lesson] as const))('%s has every hint in Chinese too, one for one', (_id, lesson) => {
+    expect(lesson.hintsZh, 'hintsZh in its lesson.ts').toHaveLength(lesson.hints.length);
+    for (const hint of lesson.hintsZh) expect(hint).toMatch(/[\u4e00-\u9fff]/);
+  });
+
   it('lists every folder of checks/lessons/', () => {
     const folders = readdirSync(LESSON_META_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
     expect(lessons.map(lessonFolder)).toEqual(folders.sort());

@@ -24,6 +24,8 @@ export interface Lesson {
   files: string[];
   /** Revealed one at a time by `npm run hint`, gentlest first. */
   hints: string[];
+  /** The same hints in Chinese, one for one (shown under `npm run lang zh-CN` or a Chinese LANG). */
+  hintsZh: string[];
 }
 
 export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));

@@ -96,7 +96,7 @@ describe('search tokens', () => {
 
 describe('a small book built from a scratch folder', () => {
   const root = join(ROOT, '.workbook', `book-scratch-test-${process.pid}`);
-  const lesson = { id: 'lesson-01', slug: 'demo', title: 'Demo', titleZh: '演示', files: [], hints: [] };
+  const lesson = { id: 'lesson-01', slug: 'demo', title: 'Demo', titleZh: '演示', files: [], hints: [], hintsZh: [] };
   const write = (path: string, text: string): void => {
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -242,7 +242,7 @@ describe('lessons named in a README', () => {
   it('fail the build, in both languages', async () => {
     const { buildBook } = await import('../src/site.ts');
     const root = join(ROOT, '.workbook', `book-mentions-test-${process.pid}`);
-    const lesson = { id: 'lesson-01', slug: 'demo', title: 'Demo', titleZh: '演示', files: [], hints: [] };
+    const lesson = { id: 'lesson-01', slug: 'demo', title: 'Demo', titleZh: '演示', files: [], hints: [], hintsZh: [] };
     try {
       mkdirSync(join(root, 'lessons', 'lesson-01-demo'), { recursive: true });
       writeFileSync(join(root, 'lessons', 'lesson-01-demo', 'README.md'), '# Demo\n\nLesson 01 is this one; lesson 02 comes next.\n');

@@ -14,7 +14,7 @@ const hintState = join(ROOT, '.workbook', `cli-test-${process.pid}-hints.json`);
 const backups = join(ROOT, '.workbook', `cli-test-${process.pid}-backups`);
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
-  const base: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_STATE: statePath, WORKBOOK_BACKUPS: backups, NO_COLOR: '1', ...env };
+  const base: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_STATE: statePath, WORKBOOK_BACKUPS: backups, NO_COLOR: '1', WORKBOOK_LANG: 'en', ...env };
   delete base.FORCE_COLOR;
   return new Promise((resolve) => {
     // stdin is not a terminal here, as in CI or a pipe.
@@ -32,6 +32,24 @@ afterAll(() => {
 });
 
 describe.concurrent('npm run hint', () => {
+  it('speaks Chinese under a Chinese LANG, or after npm run lang zh-CN, and English again after npm run lang en', async () => {
+    const state = join(ROOT, '.workbook', `cli-test-${process.pid}-lang.json`);
+    try {
+      const byLang = await run('hint', ['lesson-01'], { WORKBOOK_STATE: state, WORKBOOK_LANG: undefined as unknown as string, LANG: 'zh_CN.UTF-8', LC_ALL: '' });
+      expect(byLang.out).toContain(`提示 1 / ${lesson.hintsZh.length}`);
+      expect(byLang.out).toContain(`1. ${lesson.hintsZh[0]}`);
+      expect(byLang.out).toContain(lesson.titleZh);
+      await run('lang', ['en'], { WORKBOOK_STATE: state, WORKBOOK_LANG: undefined as unknown as string });
+      const chosen = await run('hint', ['lesson-01'], { WORKBOOK_STATE: state, WORKBOOK_LANG: undefined as unknown as string, LANG: 'zh_CN.UTF-8', LC_ALL: '' });
+      expect(chosen.out).toContain(`1. ${lesson.hints[0]}`);
+      await run('lang', ['zh-CN'], { WORKBOOK_STATE: state, WORKBOOK_LANG: undefined as unknown as string });
+      const back = await run('hint', ['lesson-01'], { WORKBOOK_STATE: state, WORKBOOK_LANG: undefined as unknown as string, LANG: 'C' });
+      expect(back.out).toContain(`2. ${lesson.hintsZh[1]}`);
+    } finally {
+      rmSync(state, { force: true });
+    }
+  });
+
   it('reveals the hints one at a time, shows the earlier ones, and says when they run out', async () => {
     const total = lesson.hints.length;
     const first = await run('hint', ['lesson-01'], { WORKBOOK_STATE: hintState });
@@ -51,7 +69,7 @@ describe.concurrent('npm run hint', () => {
       let revealed = revealNextHint(lesson);
       for (let i = 0; i < total; i += 1) revealed = revealNextHint(lesson);
       expect(revealed).toEqual({ shown: total, total, newlyShown: false });
-      const last = renderHints(lesson, revealed.shown, revealed.newlyShown);
+      const last = renderHints(lesson, revealed.shown, revealed.newlyShown, undefined, 'en');
       expect(last).toContain(`hint ${total} of ${total}`);
       expect(last).toContain('That was the last hint');
       expect(last).toContain('solutions/lesson-01-echo/');

@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { isMain } from '../../lib/program.ts';
 import { findLesson, lessonFolder, lessonIdList, type Lesson } from '../lessons.ts';
+import { currentLanguage, type Language } from './lang.ts';
 import { readState, updateState } from './state.ts';
 
 /** Reveals the next hint of `lesson` (if any is left) and returns how many are revealed now. */
 export function revealNextHint(lesson: Lesson): { shown: number; total: number; newlyShown: boolean } {
-  const total = lesson.hints.length;
+  const total = lesson.hints.length; // hintsZh has one for one (a test says so)
   let shown = 0;
   let newlyShown = false;
   updateState((state) => {
@@ -29,20 +30,26 @@ export function restartHints(lesson: Lesson): void {
   });
 }
 
-/** The revealed hints, the newest one highlighted, and what to do next. */
-export function renderHints(lesson: Lesson, shown: number, newlyShown: boolean, again = `run npm run hint ${lesson.id} again`): string {
-  const total = lesson.hints.length;
-  const lines = [pc.bold(`${lesson.id} · ${lesson.title}`) + pc.dim(`  hint ${shown} of ${total}`), ''];
-  lesson.hints.slice(0, shown).forEach((hint, i) => {
+/** The revealed hints, the newest one highlighted, and what to do next, in the learner's language. */
+export function renderHints(lesson: Lesson, shown: number, newlyShown: boolean, again?: string, language: Language = currentLanguage()): string {
+  const zh = language === 'zh-CN';
+  const hints = zh ? lesson.hintsZh : lesson.hints;
+  const total = hints.length;
+  const next = again ?? (zh ? `再运行 npm run hint ${lesson.id}` : `run npm run hint ${lesson.id} again`);
+  const lines = [pc.bold(`${lesson.id} · ${zh ? lesson.titleZh : lesson.title}`) + pc.dim(zh ? `  提示 ${shown} / ${total}` : `  hint ${shown} of ${total}`), ''];
+  hints.slice(0, shown).forEach((hint, i) => {
     const latest = i === shown - 1 && newlyShown;
     const text = `${i + 1}. ${hint}`;
     lines.push(latest ? `  ${pc.cyan(text)}` : `  ${pc.dim(text)}`);
   });
   lines.push('');
   if (total === 0) {
-    lines.push('  This lesson has no hints.');
+    lines.push(zh ? '  这一课没有提示。' : '  This lesson has no hints.');
   } else if (shown < total) {
-    lines.push(pc.dim(`  ${total - shown} more: ${again} when you need the next one.`));
+    lines.push(pc.dim(zh ? `  还有 ${total - shown} 条：需要下一条时${next}。` : `  ${total - shown} more: ${next} when you need the next one.`));
+  } else if (zh) {
+    lines.push(`  这是最后一条提示。还是卡住了？看看完整程序怎么跑：${pc.bold(`npm run play ${lesson.id} -- --solution`)}`);
+    lines.push(`  或者读 solutions/${lessonFolder(lesson)}/ 里的参考答案（会剧透练习：先自己试试）。`);
   } else {
     lines.push(`  That was the last hint. Still stuck? See the finished program run: ${pc.bold(`npm run play ${lesson.id} -- --solution`)}`);
     lines.push(`  or read the reference solution in solutions/${lessonFolder(lesson)}/ (it spoils the exercise: try first).`);

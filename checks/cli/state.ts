@@ -10,6 +10,8 @@ export interface WorkbookState {
   hints?: Record<string, number>;
   /** The lesson last checked or watched, e.g. `lesson-02`: `npm run hint` without a lesson uses it. */
   current?: string;
+  /** The language the learner chose with `npm run lang` (lang.ts). */
+  lang?: string;
   /** Lesson folder → its last status and the hash of what it depended on (status-cache.ts). */
   statuses?: Record<string, { key: string; state: string; passedChecks: number; reason?: string }>;
 }

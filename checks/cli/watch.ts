@@ -16,6 +16,7 @@ import { warmUp } from '../runner/run-checks.ts';
 import { typecheckFolder, type TypecheckResult } from '../runner/typecheck.ts';
 import { checkLesson, explain, lessonPassed } from './check.ts';
 import { renderHints, revealNextHint } from './hint.ts';
+import { currentLanguage } from './lang.ts';
 import { lessonStatuses, nextLesson, statusFromRun } from './progress.ts';
 import { updateState } from './state.ts';
 import { lessonKey, nextNotDone, writeCachedStatuses } from './status-cache.ts';
@@ -149,7 +150,7 @@ export async function watchLessons({ lesson: first, dir: firstDir, poll = false 
         break;
       case 'h': {
         const { shown, newlyShown } = revealNextHint(lesson);
-        console.log(`\n${renderHints(lesson, shown, newlyShown, 'press h again')}`);
+        console.log(`\n${renderHints(lesson, shown, newlyShown, currentLanguage() === 'zh-CN' ? '再按 h' : 'press h again')}`);
         break;
       }
     }

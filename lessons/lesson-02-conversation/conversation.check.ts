@@ -54,7 +54,7 @@ const HINT_CLOSE = 'listen for "close" in messages(): settle every waiting next(
 const HINT_ERROR = 'listen for "error" in messages(): reject the waiting next() with that error (or keep it for the next call), and say done after that.';
 const HINT_WAITERS = 'keep every waiting caller in a list (a queue of { resolve, reject }): each message settles the oldest one, and "close" settles them all. One variable remembers only the last caller, and the others wait for ever.';
 
-describe('messages(socket): the seed\'s recv() and async for', () => {
+describe('messages(socket): the Python tutorial\'s recv() and async for', () => {
   check('yields each text message as a string, in order', async ({ net }) => {
     const peer = await net.peer();
     const { incoming } = clientWithMessages(net, peer.url);
@@ -706,7 +706,7 @@ describe('the conversation client', () => {
         fail({
           expected: `nothing more from the client until the reply to ${show(message)}`,
           actual: `it had already sent ${early.map((m) => show(m.data)).join(', ')}`,
-          hint: 'send the next message only after the reply to this one arrived: await the reply (replies.next()) inside the loop, as the seed awaits recv().',
+          hint: 'send the next message only after the reply to this one arrived: await the reply (replies.next()) inside the loop, as the Python tutorial awaits recv().',
         });
       }
       connection.send(`Server reply: ${message}`);

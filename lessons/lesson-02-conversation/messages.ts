@@ -1,4 +1,4 @@
-// Lesson 02 — messages(socket): the seed's `await websocket.recv()` and `async for message in
+// Lesson 02 — messages(socket): the Python tutorial's `await websocket.recv()` and `async for message in
 // websocket`, for a ws socket. ws pushes events at you; this turns them into something you pull:
 //
 //   for await (const message of messages(socket)) { … }       // ends when the connection closes

@@ -26,7 +26,7 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   return wss;
 }
 
-/** The seed's handler: `while True: recv(); send()`, until the client goes away. */
+/** The Python tutorial's handler: `while True: recv(); send()`, until the client goes away. */
 async function converse(socket: WebSocket, log: (line: string) => void): Promise<void> {
   // TODO 1: `for await (const message of messages(socket))`: for a text message, log
   //         `Client said: ${printable(message)}` (printable: the client chose that text, and a

@@ -7,7 +7,7 @@ import { todo } from '../../lib/todo.ts';
 export async function runClient(url: string, { out = process.stdout }: ClientOptions = {}): Promise<void> {
   // TODO 1: new WebSocket(url). Attach every listener right away, inside one new Promise:
   //         'open': print `Receiving stream:` and a newline to `out`.
-  // TODO 2: 'message': write the chunk to `out` at once, with no newline (the seed's
+  // TODO 2: 'message': write the chunk to `out` at once, with no newline (the Python tutorial's
   //         print(chunk, end="", flush=True) is out.write(chunk)). A binary frame is not a line of
   //         the poem: close with ws.close(1003, 'text only') and print nothing.
   // TODO 3: 'close': print one newline (if the connection had opened), then resolve if the code

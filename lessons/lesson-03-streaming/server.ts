@@ -13,7 +13,7 @@ export const POEM = ['春眠不觉晓，', '处处闻啼鸟。', '夜来风雨�
 export const MAX_MESSAGE_BYTES = 4 * 1024;
 
 export interface StreamServerOptions extends ServerOptions {
-  /** Milliseconds between two lines (the seed's asyncio.sleep(1)). */
+  /** Milliseconds between two lines (the Python tutorial's asyncio.sleep(1)). */
   delayMs?: number;
 }
 

@@ -139,7 +139,7 @@ describe('the streaming server', () => {
       fail({
         expected: 'the close right after the last line is sent',
         actual: `the server waited again after the last line (a timer created at ${waitedAgain[0]?.where})`,
-        hint: 'wait only between two lines: after the last one there is nothing to wait for, so close at once (the seed sleeps after every line, for nothing).',
+        hint: 'wait only between two lines: after the last one there is nothing to wait for, so close at once (the Python tutorial sleeps after every line, for nothing).',
       });
     }
   });
@@ -158,7 +158,7 @@ describe('the streaming server', () => {
         fail({
           expected: `at least about ${delayMs} ms (delayMs) between line ${i} and line ${i + 1}`,
           actual: `${Math.round(gap)} ms`,
-          hint: 'after sending a line, wait before the next one: await setTimeout(delayMs) from node:timers/promises (the seed\'s await asyncio.sleep(1)).',
+          hint: 'after sending a line, wait before the next one: await setTimeout(delayMs) from node:timers/promises (the Python tutorial\'s await asyncio.sleep(1)).',
         });
       }
     }
@@ -343,7 +343,7 @@ describe('the streaming client', () => {
       expected: 'runClient to return once the server closed the connection', actual: `it printed ${show(out.text)} and kept running`, hint: 'resolve when the "close" event fires.',
     }));
     if (outcome.kind === 'error') throw outcome.error;
-    expectEqual(out.text, EXPECTED_OUTPUT, 'what the client printed', 'print "Receiving stream:" and a newline once connected, then each chunk exactly as it came (out.write(chunk), no newline: the seed\'s print(chunk, end="")), and one newline when the stream ends.');
+    expectEqual(out.text, EXPECTED_OUTPUT, 'what the client printed', 'print "Receiving stream:" and a newline once connected, then each chunk exactly as it came (out.write(chunk), no newline: the Python tutorial\'s print(chunk, end="")), and one newline when the stream ends.');
   });
 
   check('prints the first chunk before the last one is sent', async ({ net }) => {

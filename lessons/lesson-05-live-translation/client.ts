@@ -44,7 +44,7 @@ export async function runClient(url: string, { out = process.stdout, text = SENT
 /**
  * Collects request `id`'s chunks, calling `redraw` with the translation so far after each one.
  * Resolves with the whole translation on `done`: the explicit end of the stream. Rejects if the
- * server refuses or cancels the request, or if the connection ends first: the seed's client
+ * server refuses or cancels the request, or if the connection ends first: the Python tutorial's client
  * waited for a close that never came; this one can neither hang nor mistake a drop for success.
  */
 function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string) => void): Promise<string> {
@@ -64,7 +64,7 @@ function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string)
     const onClose = (code: number): void => {
       // TODO 5: the connection ended before "done". That is a failure, not the end of the
       //         translation: finish(new Error(...)) with the close code, so runClient rejects
-      //         instead of hanging forever (the seed's bug) or pretending all went well.
+      //         instead of hanging forever (the Python tutorial's bug) or pretending all went well.
       void code;
       todo('client.ts: receiveTranslation: a close before "done" must reject (TODO 5)');
     };

@@ -27,7 +27,7 @@ interface Frame {
 const FINAL_TYPES = new Set(['done', 'cancelled', 'error']);
 /** Control characters, as lib/printable.ts escapes them: in a log line they forge lines or drive the terminal. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const DONE_HINT = 'after the last word, send {"type":"done","id":<id>} and keep the connection open: the client finishes on "done" (the seed\'s client waited for a close that never came), and the same connection carries the next request.';
+const DONE_HINT = 'after the last word, send {"type":"done","id":<id>} and keep the connection open: the client finishes on "done" (the Python tutorial\'s client waited for a close that never came), and the same connection carries the next request.';
 
 async function nextFrame(endpoint: Endpoint, waitingFor: string, hint: string): Promise<Frame> {
   const raw = await endpoint.nextText({ waitingFor, hint });
@@ -74,7 +74,7 @@ function expectTranslation(frames: Frame[], id: number, words: string[], what: s
   }
   const texts = chunks.map((frame) => frame.text);
   if (texts.some((text) => typeof text === 'string' && text.endsWith(' '))) {
-    fail({ expected: `the words ${show(words)}`, actual: show(texts), hint: 'send each word alone, without the trailing space the seed adds: the client puts the spaces in when it joins the words.' });
+    fail({ expected: `the words ${show(words)}`, actual: show(texts), hint: 'send each word alone, without the trailing space the Python tutorial adds: the client puts the spaces in when it joins the words.' });
   }
   expectEqual(texts, words, `the chunk texts of ${what}`, 'split the sentence on whitespace, look each word up in TRANSLATIONS, and send one chunk per word, in order.');
   expectEqual(chunks.map((frame) => frame.index), words.map((_, i) => i), `the chunk indexes of ${what}`, 'number the chunks of a request 0, 1, 2… in the "index" field.');
@@ -256,7 +256,7 @@ describe('the translation server', () => {
     client.received.slice(0, 3).forEach((message, i) => {
       const after = message.at - sentAt;
       if (after < (i + 1) * delayMs - 5) {
-        fail({ expected: `word ${i + 1} to arrive at least ${(i + 1) * delayMs} ms after the request (delayMs = ${delayMs}, before each word)`, actual: `it arrived after ${Math.round(after)} ms`, hint: 'await an abortable sleep of delayMs before sending each word, as the seed\'s asyncio.sleep(0.5) does.' });
+        fail({ expected: `word ${i + 1} to arrive at least ${(i + 1) * delayMs} ms after the request (delayMs = ${delayMs}, before each word)`, actual: `it arrived after ${Math.round(after)} ms`, hint: 'await an abortable sleep of delayMs before sending each word, as the Python tutorial\'s asyncio.sleep(0.5) does.' });
       }
     });
   });
@@ -559,7 +559,7 @@ describe('the translation client', () => {
     const connection = await run.during(peer.nextConnection());
     // The test server never closes: only "done" can tell the client the translation is over.
     const outcome = await run.settle('runClient to finish after {"type":"done","id":1}, while the server keeps the connection open',
-      'the server does not close after a translation (the connection is for more requests). Resolve on the "done" frame; waiting for "close" is why the seed\'s client hangs forever.');
+      'the server does not close after a translation (the connection is for more requests). Resolve on the "done" frame; waiting for "close" is why the Python tutorial\'s client hangs forever.');
     if (!outcome.ok) fail({ expected: 'runClient to resolve', actual: `it rejected: ${outcome.error.message}`, hint: 'resolve on the "done" frame of request 1.' });
     if (connection.ws.readyState === WebSocket.OPEN) {
       fail({ expected: 'runClient to return only after the closing handshake', actual: 'it returned while the connection was still open', hint: 'after the translation, call ws.close(1000) and wait for the "close" event before returning.' });

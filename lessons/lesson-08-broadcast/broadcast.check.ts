@@ -67,7 +67,7 @@ function head(text: string): string {
 const NO_ERROR_LISTENER_HINT = 'add an "error" listener to each socket in the "connection" handler: socket.on("error", (error) => log(`client #${member.id} error: ${printable(error.message)}`)). ws has already closed the broken connection; the listener notes it.';
 
 describe('the chat room', () => {
-  check('the seed\'s demo: c1 and c2 each say hi, and each receives both messages', async ({ net }) => {
+  check('the Python tutorial\'s demo: c1 and c2 each say hi, and each receives both messages', async ({ net }) => {
     const server = await net.serve(createServer);
     const c1 = await net.connect(server.url, { label: 'c1' });
     const c2 = await net.connect(server.url, { label: 'c2' });

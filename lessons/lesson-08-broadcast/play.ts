@@ -1,4 +1,4 @@
-// `npm run play lesson-08`: the seed's demo. Two clients, c1 and c2, join the room in one
+// `npm run play lesson-08`: the Python tutorial's demo. Two clients, c1 and c2, join the room in one
 // process; each says hi, and each receives both messages (its own included).
 import { once } from 'node:events';
 import { join as joinPath } from 'node:path';
@@ -56,7 +56,7 @@ async function demo(ctx: PlayContext): Promise<void> {
   const server = (await import(pathToFileURL(joinPath(ctx.dir, 'server.ts')).href)) as { createServer: ServerFactory };
   const { url } = await ctx.startServer(server.createServer);
   ctx.log('note', `chat room on ${url}; c1 and c2 join, then each says hi`);
-  // Both join before either speaks. The seed starts both clients and hopes so: a client that
+  // Both join before either speaks. The Python tutorial starts both clients and hopes so: a client that
   // joins after c1's message never sees it (a room has no history) and would wait for ever.
   const clients = await Promise.all([joinRoom(ctx, url, 'c1', 2), joinRoom(ctx, url, 'c2', 2)]);
   for (const client of clients) client.ws.send(`${client.name}: hi`);

@@ -4,7 +4,7 @@
 // Run it: npx tsx lessons/lesson-08-broadcast/server.ts   (then connect two or more clients)
 // Check it: npm run check lesson-08
 //
-// Wire format (the seed's): a client sends plain text, e.g. `c1: hi`; everyone in the room,
+// Wire format (the Python tutorial's): a client sends plain text, e.g. `c1: hi`; everyone in the room,
 // the sender included, receives {"type":"chat","message":"c1: hi"}. An empty message is
 // answered with {"type":"error","message":…}; a binary frame closes the connection (1003).
 // A message over the sender's rate limit is not broadcast: its sender gets

@@ -16,7 +16,7 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
     await once(ws, 'open');
     for (const message of MESSAGES) {
       ws.send(message);
-      // The seed's `await websocket.recv()`: one reply before the next message.
+      // The Python tutorial's `await websocket.recv()`: one reply before the next message.
       const reply = await replies.next();
       if (reply.done) throw new Error(`the server closed the connection before answering "${message}"`);
       out.write(`Server replied: ${reply.value.toString()}\n`);

@@ -28,7 +28,7 @@ export function createServer({ host = '127.0.0.1', port = 8765, log = console.lo
   return wss;
 }
 
-/** The seed's handler: `while True: recv(); send()`, until the client goes away. */
+/** The Python tutorial's handler: `while True: recv(); send()`, until the client goes away. */
 async function converse(socket: WebSocket, log: (line: string) => void): Promise<void> {
   log('Client connected');
   try {

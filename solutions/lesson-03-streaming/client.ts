@@ -19,7 +19,7 @@ export async function runClient(url: string, { out = process.stdout }: ClientOpt
         ws.close(1003, 'text only');
         return;
       }
-      // The seed's print(chunk, end="", flush=True): no newline, out at once.
+      // The Python tutorial's print(chunk, end="", flush=True): no newline, out at once.
       out.write(data.toString());
     });
     ws.on('error', (error) => {

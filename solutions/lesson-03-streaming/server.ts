@@ -1,5 +1,5 @@
 // Lesson 03 — the streaming server: the poem 春晓, one line per message, a pause between lines,
-// then a normal close (1000). The seed's "AI typing" effect, done so it stops when nobody listens.
+// then a normal close (1000). The Python tutorial's "AI typing" effect, done so it stops when nobody listens.
 // Run it: npx tsx lessons/lesson-03-streaming/server.ts   (then the client, in another terminal)
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -11,7 +11,7 @@ export const POEM = ['春眠不觉晓，', '处处闻啼鸟。', '夜来风雨�
 export const MAX_MESSAGE_BYTES = 4 * 1024;
 
 export interface StreamServerOptions extends ServerOptions {
-  /** Milliseconds between two lines (the seed's asyncio.sleep(1)). */
+  /** Milliseconds between two lines (the Python tutorial's asyncio.sleep(1)). */
   delayMs?: number;
 }
 

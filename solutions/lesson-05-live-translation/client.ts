@@ -42,7 +42,7 @@ export async function runClient(url: string, { out = process.stdout, text = SENT
 /**
  * Collects request `id`'s chunks, calling `redraw` with the translation so far after each one.
  * Resolves with the whole translation on `done`: the explicit end of the stream. Rejects if the
- * server refuses or cancels the request, or if the connection ends first: the seed's client
+ * server refuses or cancels the request, or if the connection ends first: the Python tutorial's client
  * waited for a close that never came; this one can neither hang nor mistake a drop for success.
  */
 function receiveTranslation(ws: WebSocket, id: number, redraw: (partial: string) => void): Promise<string> {

@@ -18,7 +18,7 @@ import { printable } from '../../lib/printable.ts';
 import { isMain, runServerProgram, type ServerOptions } from '../../lib/program.ts';
 import { limitSendBuffer } from '../../lib/send-buffer.ts';
 
-/** The seed's dictionary. A Map, so a word like "constructor" is never looked up on Object.prototype. */
+/** The Python tutorial's dictionary. A Map, so a word like "constructor" is never looked up on Object.prototype. */
 export const TRANSLATIONS: ReadonlyMap<string, string> = new Map([
   ['Hello', '你好'],
   ['world', '世界'],
@@ -42,11 +42,11 @@ export type ServerFrame =
   | { type: 'error'; id: number; reason: ErrorReason; message: string };
 
 export interface TranslationServerOptions extends ServerOptions {
-  /** Pause before each word, as the seed's asyncio.sleep(0.5). */
+  /** Pause before each word, as the Python tutorial's asyncio.sleep(0.5). */
   delayMs?: number;
 }
 
-/** Word by word, with the seed's table; a word the table does not know passes through unchanged. */
+/** Word by word, with the Python tutorial's table; a word the table does not know passes through unchanged. */
 export function translateWords(text: string): string[] {
   return text.split(/\s+/).filter((word) => word !== '').map((word) => TRANSLATIONS.get(word) ?? word);
 }

@@ -1,8 +1,11 @@
-# The seed's conversation client (000 Level 2, feature 1), unchanged but for the URL argument.
+# The Python tutorial's conversation client (000 Level 2, feature 1), unchanged but for the URL argument.
 import asyncio
 import sys
 
-import websockets
+try:
+    import websockets
+except ImportError:
+    sys.exit("This client needs Python's websockets package: sudo apt-get install python3-websockets (Debian/Ubuntu) or pip install websockets")
 
 
 async def echo_client(url):
@@ -14,4 +17,8 @@ async def echo_client(url):
             print(f"Server replied: {response}")
 
 
-asyncio.run(echo_client(sys.argv[1]))
+# Usage: python3 checks/lessons/lesson-02-conversation/interop.py [url]   (default: the lesson server's own address)
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+    print(f"usage: python3 {sys.argv[0]} [ws://127.0.0.1:8765]  (start the lesson's server first: npx tsx lessons/lesson-02-conversation/server.ts)")
+    sys.exit(0 if len(sys.argv) == 2 else 2)
+asyncio.run(echo_client(sys.argv[1] if len(sys.argv) == 2 else "ws://127.0.0.1:8765"))

@@ -47,7 +47,7 @@ export default [
   },
   {
     name: 'client-sends-all-at-once',
-    mistake: 'the client sends all three messages before reading any reply, instead of one at a time like the seed',
+    mistake: 'the client sends all three messages before reading any reply, instead of one at a time like the Python tutorial',
     edits: [{ file: 'client.ts', find: '    for (const message of MESSAGES) {\n      ws.send(message);\n', replace: '    for (const message of MESSAGES) ws.send(message);\n    for (const message of MESSAGES) {\n' }],
     mustFail: ['sends one message at a time'],
   },

@@ -1,8 +1,11 @@
-# The seed's stream client (000 Level 2, feature 2), unchanged but for the URL argument.
+# The Python tutorial's stream client (000 Level 2, feature 2), unchanged but for the URL argument.
 import asyncio
 import sys
 
-import websockets
+try:
+    import websockets
+except ImportError:
+    sys.exit("This client needs Python's websockets package: sudo apt-get install python3-websockets (Debian/Ubuntu) or pip install websockets")
 
 
 async def stream_client(url):
@@ -17,4 +20,8 @@ async def stream_client(url):
     print()
 
 
-asyncio.run(stream_client(sys.argv[1]))
+# Usage: python3 checks/lessons/lesson-03-streaming/interop.py [url]   (default: the lesson server's own address)
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+    print(f"usage: python3 {sys.argv[0]} [ws://127.0.0.1:8765]  (start the lesson's server first: npx tsx lessons/lesson-03-streaming/server.ts)")
+    sys.exit(0 if len(sys.argv) == 2 else 2)
+asyncio.run(stream_client(sys.argv[1] if len(sys.argv) == 2 else "ws://127.0.0.1:8765"))

@@ -16,19 +16,19 @@ export default [
   },
   {
     name: 'ignores-delayMs',
-    mistake: 'waits a fixed 1000 ms, the seed\'s sleep(1), instead of the delayMs option',
+    mistake: 'waits a fixed 1000 ms, the Python tutorial\'s sleep(1), instead of the delayMs option',
     edits: [{ file: 'server.ts', find: 'await sleep(delayMs, undefined,', replace: 'await sleep(1000, undefined,' }],
     mustFail: ['uses the delayMs option'],
   },
   {
     name: 'never-closes',
-    mistake: 'stops after the last line without closing, so the client never learns the poem is complete (the seed relies on its handler returning)',
+    mistake: 'stops after the last line without closing, so the client never learns the poem is complete (the Python tutorial relies on its handler returning)',
     edits: [{ file: 'server.ts', find: "    socket.close(1000, 'end of poem');\n", replace: '' }],
     mustFail: ['closes with code 1000 and a reason right after the last line'],
   },
   {
     name: 'sleeps-on-after-client-left',
-    mistake: 'waits with a plain sleep, not cancelled when the client leaves, so the loop sleeps on for nobody (the seed\'s asyncio.sleep)',
+    mistake: 'waits with a plain sleep, not cancelled when the client leaves, so the loop sleeps on for nobody (the Python tutorial\'s asyncio.sleep)',
     edits: [{ file: 'server.ts', find: 'await sleep(delayMs, undefined, { signal: gone.signal });', replace: 'await sleep(delayMs);' }],
     mustFail: ['when the client closes the connection mid-stream', 'when the client vanishes mid-stream'],
   },
@@ -82,7 +82,7 @@ export default [
   },
   {
     name: 'sleeps-after-every-line',
-    mistake: 'waits after each line, as the seed does, so the close comes delayMs late after the last line',
+    mistake: 'waits after each line, as the Python tutorial does, so the close comes delayMs late after the last line',
     edits: [
       { file: 'server.ts', find: '      if (index > 0) await sleep(delayMs, undefined, { signal: gone.signal });\n', replace: '' },
       { file: 'server.ts', find: '      socket.send(line);\n', replace: '      socket.send(line);\n      await sleep(delayMs, undefined, { signal: gone.signal });\n' },

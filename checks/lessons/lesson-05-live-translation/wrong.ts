@@ -4,7 +4,7 @@ import type { WrongSolution } from '../../contract/wrong-solution.ts';
 export default [
   {
     name: 'server-without-end-of-stream',
-    mistake: 'streams the words but never says the translation is over (the seed\'s server): the client waits forever',
+    mistake: 'streams the words but never says the translation is over (the Python tutorial\'s server): the client waits forever',
     edits: [{ file: 'server.ts', find: "  send(socket, { type: 'done', id });\n", replace: '' }],
     mustFail: ['one chunk per word, then "done"', 'ends each translation with "done"', 'several requests on one connection'],
   },
@@ -49,7 +49,7 @@ export default [
   },
   {
     name: 'client-waits-for-close',
-    mistake: 'ignores "done" and treats the close as the end of the translation (the seed\'s client): it hangs against a server that keeps the connection open',
+    mistake: 'ignores "done" and treats the close as the end of the translation (the Python tutorial\'s client): it hangs against a server that keeps the connection open',
     edits: [
       { file: 'client.ts', find: '          return finish(line());\n', replace: '          return;\n' },
       { file: 'client.ts', find: 'const onClose = (code: number): void => finish(new Error(`the connection closed (code ${code}) before the translation was complete`));', replace: 'const onClose = (): void => finish(line());' },

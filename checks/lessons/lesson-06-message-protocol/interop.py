@@ -3,7 +3,10 @@ import asyncio
 import json
 import sys
 
-import websockets
+try:
+    import websockets
+except ImportError:
+    sys.exit("This client needs Python's websockets package: sudo apt-get install python3-websockets (Debian/Ubuntu) or pip install websockets")
 
 
 async def main(url):
@@ -21,4 +24,8 @@ async def main(url):
         print(json.loads(await ws.recv())["request_id"])
 
 
-asyncio.run(main(sys.argv[1]))
+# Usage: python3 checks/lessons/lesson-06-message-protocol/interop.py [url]   (default: the lesson server's own address)
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+    print(f"usage: python3 {sys.argv[0]} [ws://127.0.0.1:8765]  (start the lesson's server first: npx tsx lessons/lesson-06-message-protocol/server.ts)")
+    sys.exit(0 if len(sys.argv) == 2 else 2)
+asyncio.run(main(sys.argv[1] if len(sys.argv) == 2 else "ws://127.0.0.1:8765"))

@@ -2,7 +2,10 @@
 import asyncio
 import sys
 
-import websockets
+try:
+    import websockets
+except ImportError:
+    sys.exit("This client needs Python's websockets package: sudo apt-get install python3-websockets (Debian/Ubuntu) or pip install websockets")
 
 
 async def main(url):
@@ -13,4 +16,8 @@ async def main(url):
         print(await ws.recv())
 
 
-asyncio.run(main(sys.argv[1]))
+# Usage: python3 checks/lessons/lesson-07-heartbeat-reconnect/interop.py [url]   (default: the lesson server's own address)
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+    print(f"usage: python3 {sys.argv[0]} [ws://127.0.0.1:8765]  (start the lesson's server first: npx tsx lessons/lesson-07-heartbeat-reconnect/server.ts)")
+    sys.exit(0 if len(sys.argv) == 2 else 2)
+asyncio.run(main(sys.argv[1] if len(sys.argv) == 2 else "ws://127.0.0.1:8765"))

@@ -1,10 +1,13 @@
-# The seed's two-client chat demo (003, 综合小案例), with its race fixed: both clients join the
+# The Python tutorial's two-client chat demo (003, 综合小案例), with its race fixed: both clients join the
 # room before either speaks, so each receives both messages.
 import asyncio
 import json
 import sys
 
-import websockets
+try:
+    import websockets
+except ImportError:
+    sys.exit("This client needs Python's websockets package: sudo apt-get install python3-websockets (Debian/Ubuntu) or pip install websockets")
 
 
 async def main(url):
@@ -17,4 +20,8 @@ async def main(url):
             print(name, "recv", received)
 
 
-asyncio.run(main(sys.argv[1]))
+# Usage: python3 checks/lessons/lesson-08-broadcast/interop.py [url]   (default: the lesson server's own address)
+if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] in ("-h", "--help")):
+    print(f"usage: python3 {sys.argv[0]} [ws://127.0.0.1:8765]  (start the lesson's server first: npx tsx lessons/lesson-08-broadcast/server.ts)")
+    sys.exit(0 if len(sys.argv) == 2 else 2)
+asyncio.run(main(sys.argv[1] if len(sys.argv) == 2 else "ws://127.0.0.1:8765"))

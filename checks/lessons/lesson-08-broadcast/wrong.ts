@@ -22,7 +22,7 @@ export default [
   },
   {
     name: 'gathers-sends-like-the-seed',
-    mistake: 'like the seed\'s asyncio.gather: sends to everyone at once but waits for all sends before handling the sender\'s next message, so one slow client stalls that sender for everyone',
+    mistake: 'like the Python tutorial\'s asyncio.gather: sends to everyone at once but waits for all sends before handling the sender\'s next message, so one slow client stalls that sender for everyone',
     edits: [
       {
         file: 'server.ts',
@@ -57,7 +57,7 @@ export default [
     name: 'skips-the-sender',
     mistake: 'broadcasts to everyone except the sender, so the sender never sees its own message in the room\'s order',
     edits: [{ file: 'server.ts', find: '      broadcast(chatFrame(text));', replace: '      room.delete(socket);\n      broadcast(chatFrame(text));\n      room.set(socket, member);' }],
-    mustFail: ['the seed\'s demo', '50 clients'],
+    mustFail: ['the Python tutorial\'s demo', '50 clients'],
   },
   // Input at the boundary
   {

@@ -56,7 +56,8 @@ function watchServer(server: RunningServer): ServerWatch {
       Error.stackTraceLimit = limit;
       const frame = stack.split('\n').find((line) => line.includes(SERVER_FILE));
       if (!frame) return;
-      const where = frame.trim().replace(/^at /, '');
+      // Shown to the learner: relative to the lesson folder, like every other path they see.
+      const where = frame.trim().replace(/^at /, '').replace(`file://${HERE}/`, '').replace(`${HERE}/`, '');
       live.set(asyncId, where);
       watch.timers.push({ seq: seq++, where });
     },

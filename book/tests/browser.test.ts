@@ -5,7 +5,7 @@
 // dialog, the phone-sized menu, print, and the learner's real progress are tried by hand.
 // Screenshots go to book/screenshots/ (ignored by git).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import axe from 'axe-core';
 import type { Page } from 'playwright-core';
@@ -34,6 +34,7 @@ function writeState(results: Record<string, 'done' | 'started' | 'stale-done'>):
     const dir = lessonDir(lesson(id));
     statuses[dir] = { key: result === 'stale-done' ? 'files-changed-since' : lessonKey(dir), state: result === 'started' ? 'started' : 'done', passedChecks: 3 };
   }
+  mkdirSync(dirname(stateFile), { recursive: true }); // a fresh clone has no .workbook/ yet
   writeFileSync(stateFile, JSON.stringify({ statuses }));
 }
 

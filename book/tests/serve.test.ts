@@ -1,7 +1,7 @@
 // The served book: loopback only, files from the site folder only, demo socket only for the
 // book's own pages, demos only of the lessons in the list.
 import { request } from 'node:http';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,7 @@ describe('the book server', () => {
 
   it("answers /__book/progress with the check runner's results, live, for the files as they are now", async () => {
     const state = join(ROOT, '.workbook', `book-serve-state-${process.pid}.json`);
+    mkdirSync(join(ROOT, '.workbook'), { recursive: true });
     const before = process.env.WORKBOOK_STATE;
     process.env.WORKBOOK_STATE = state;
     try {

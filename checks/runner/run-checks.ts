@@ -227,7 +227,8 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
         if (stopping || ended || !files.has(file)) return;
         const frames = pickFrames(workers, file);
         const at = performance.now();
-        if (frames.length > 0 || at - lastHeard > 3 * limit) {
+        // A beat may have come in while we asked: count silence from the latest one.
+        if (frames.length > 0 || at - (state.alive ?? state.since) > 3 * limit) {
           const since = state.check?.since ?? state.since;
           void stop({ file, check: state.check?.name, afterMs: Math.round(at - since), phase: state.check || state.loaded ? 'check' : 'loading' }, frames);
         } else {

@@ -511,6 +511,22 @@ export async function survives(net: Harness, what: string, hint: string, steps: 
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * Calls `start` (a lesson's createServer with a port but no host, as a learner's own script
+ * might) and fails unless the server listens on 127.0.0.1 only; closes it either way.
+ */
+export async function expectLoopbackByDefault(net: Harness, start: () => WebSocketServer): Promise<void> {
+  const wss = start();
+  try {
+    const address = await net.waitUntil(() => { const bound = wss.address(); return typeof bound === 'object' && bound !== null ? bound : undefined; }, WAIT_MS, () => ({
+      expected: 'the server to start listening', actual: 'no address', hint: 'pass host and port to new WebSocketServer({ host, port }).',
+    }));
+    expectEqual(address.address, '127.0.0.1', 'the address createServer({ port }) listens on when no host is given', 'keep the default host = "127.0.0.1": a development server must not be reachable from other machines unless asked.');
+  } finally {
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+}
+
 function learnerError(context: string, error: unknown): Error {
   // Already explained (a check's own failure, or a todo reported from inside an event handler).
   if (error instanceof CheckFailure) return error;

@@ -3,7 +3,7 @@
 // when merely imported. Each program is killed when its check finishes.
 import { spawn } from 'node:child_process';
 import { onTestFinished } from 'vitest';
-import { show, type Harness } from './harness.ts';
+import { fail, show, type Harness } from './harness.ts';
 
 export interface Program {
   stdout: () => string;
@@ -67,4 +67,27 @@ export async function doneAndExited(net: Harness, program: Program, expected: st
     actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
     hint: 'something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',
   }));
+}
+
+/**
+ * Starts the lesson's server.ts as `npx tsx server.ts --port 0` and waits for the line
+ * `<name> listening on ws://127.0.0.1:<port>` that runServerProgram prints; returns its URL.
+ */
+export async function startServerProgram(net: Harness, dir: string, name: string): Promise<{ server: Program; url: string }> {
+  const server = runProgram(net, dir, ['server.ts', '--port', '0']);
+  const keep = `keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram('${name}', createServer);`;
+  await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
+    expected: `\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>"`,
+    actual: programSaid(server),
+    hint: keep,
+  }));
+  const url = new RegExp(`^${name} listening on (ws://127\\.0\\.0\\.1:\\d+)`, 'm').exec(server.stdout())?.[1];
+  if (server.exit() !== undefined || url === undefined) {
+    fail({
+      expected: `\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>" and keep serving`,
+      actual: programSaid(server),
+      hint: `${keep} Make sure nothing at the top level of the file throws.`,
+    });
+  }
+  return { server, url };
 }

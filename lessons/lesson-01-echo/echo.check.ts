@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, closedPort, expectEqual, fail, show, survives, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
-import { doneAndExited, exited, programSaid, runProgram } from '../../checks/programs.ts';
+import { check, closedPort, expectEqual, expectLoopbackByDefault, fail, show, survives, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
+import { doneAndExited, exited, programSaid, runProgram, startServerProgram } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { createServer, MAX_MESSAGE_BYTES } from './server.ts';
 import { MESSAGE, runClient } from './client.ts';
@@ -307,30 +307,9 @@ describe('the echo client', () => {
 describe('the programs', () => {
   check('run from the command line: the server, then the client against it; 127.0.0.1 by default', async ({ net }) => {
     // Called with no host, as a script of yours might: it must not listen on every interface.
-    const wss = createServer({ port: 0, log: () => {} });
-    try {
-      const address = await net.waitUntil(() => { const bound = wss.address(); return typeof bound === 'object' && bound !== null ? bound : undefined; }, WAIT_MS, () => ({
-        expected: 'the server to start listening', actual: 'no address', hint: 'pass host and port to new WebSocketServer({ host, port }).',
-      }));
-      expectEqual(address.address, '127.0.0.1', 'the address createServer({ port }) listens on when no host is given', 'keep the default host = "127.0.0.1": a development server must not be reachable from other machines unless asked.');
-    } finally {
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    }
+    await expectLoopbackByDefault(net, () => createServer({ port: 0, log: () => {} }));
 
-    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
-    await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
-      expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>"',
-      actual: programSaid(server),
-      hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer);',
-    }));
-    const listening = /^Echo server listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout())?.[1];
-    if (server.exit() !== undefined || listening === undefined) {
-      fail({
-        expected: '`npx tsx server.ts --port 0` to print "Echo server listening on ws://127.0.0.1:<port>" and keep serving',
-        actual: programSaid(server),
-        hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Echo server\', createServer); and make sure nothing at the top level of the file throws.',
-      });
-    }
+    const { server, url: listening } = await startServerProgram(net, HERE, 'Echo server');
     const client = runProgram(net, HERE, ['client.ts', listening]);
     const clientExit = await doneAndExited(net, client, 'Received: Echo: Hello WebSocket!\n', `npx tsx client.ts ${listening}`);
     if (clientExit !== 0 || client.stdout() !== 'Received: Echo: Hello WebSocket!\n') {

@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
-import { check, expectEqual, fail, show, survives, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
-import { exited, programSaid, runProgram } from '../../checks/programs.ts';
+import { check, expectEqual, expectLoopbackByDefault, fail, show, survives, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
+import { exited, programSaid, runProgram, startServerProgram } from '../../checks/programs.ts';
 import { chatFrame, createServer, MAX_MESSAGE_BYTES, type ChatServer, type ChatServerOptions } from './server.ts';
 
 interface Incoming {
@@ -858,26 +858,9 @@ describe('a client that sends too fast', () => {
 describe('the program', () => {
   check('runs from the command line on 127.0.0.1 by default, chats, and stops on SIGTERM', async ({ net }) => {
     // Called with no host, as a script of yours might: it must not listen on every interface.
-    const wss = createServer({ port: 0, log: () => {} });
-    try {
-      const address = await net.waitUntil(() => { const bound = wss.address(); return typeof bound === 'object' && bound !== null ? bound : undefined; }, WAIT_MS, () => ({
-        expected: 'the server to start listening', actual: 'no address', hint: 'pass host and port to new WebSocketServer({ host, port }).',
-      }));
-      expectEqual(address.address, '127.0.0.1', 'the address createServer({ port }) listens on when no host is given', 'keep the default host = "127.0.0.1": a development server must not be reachable from other machines unless asked.');
-    } finally {
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    }
+    await expectLoopbackByDefault(net, () => createServer({ port: 0, log: () => {} }));
 
-    const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
-    await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
-      expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>"',
-      actual: programSaid(server),
-      hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);',
-    }));
-    const url = /^Chat room listening on (ws:\/\/127\.0\.0\.1:\d+)/m.exec(server.stdout())?.[1];
-    if (server.exit() !== undefined || url === undefined) {
-      fail({ expected: '`npx tsx server.ts --port 0` to print "Chat room listening on ws://127.0.0.1:<port>" and keep serving', actual: programSaid(server), hint: 'keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram(\'Chat room\', createServer);' });
-    }
+    const { server, url } = await startServerProgram(net, HERE, 'Chat room');
     const c1 = await net.connect(url, { label: 'c1' });
     const c2 = await net.connect(url, { label: 'c2' });
     c1.send('c1: hi');

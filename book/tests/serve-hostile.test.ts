@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../checks/lessons.ts';
 import { DEMO_ERROR_CODES, type DemoErrorCode } from '../serve/demo-protocol.ts';
 import { CHANNEL_FD, CHILD_STDIO, LIFELINE_FD } from '../serve/protocol.ts';
@@ -30,20 +30,44 @@ async function until(what: string | (() => string), check: () => boolean | Promi
   }
 }
 
-/** Every live process that carries this test's marker in its environment. */
+/** A process's state, parent and start time from /proc/<pid>/stat, or undefined when it is gone. */
+function stat(pid: number): { state: string; ppid: number; start: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // "pid (comm) state ppid … starttime …": comm may hold spaces, so count from its last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, ppid: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+const living = (pid: number, start: string): boolean => {
+  const now = stat(pid);
+  return now !== undefined && now.start === start && now.state !== 'Z' && now.state !== 'X';
+};
+
+/**
+ * Every live process that carries this test's marker in its environment. Walking /proc is not
+ * atomic (a demo that ends early in the walk and the one started in its place late in it would
+ * both be seen), so every process found is looked at twice more: one alive in both of those
+ * passes was alive at the moment between them, with all the others kept.
+ */
 function marked(): { pid: number; cmd: string }[] {
-  const found: { pid: number; cmd: string }[] = [];
+  const found: { pid: number; start: string; cmd: string }[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
       if (!env.includes(MARKER)) continue;
-      found.push({ pid: Number(name), cmd: readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').join(' ') });
+      const before = stat(Number(name));
+      if (!before) continue;
+      found.push({ pid: Number(name), start: before.start, cmd: readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').join(' ') });
     } catch {
       // gone, or not ours to read
     }
   }
-  return found;
+  const first = found.filter((p) => living(p.pid, p.start));
+  return first.filter((p) => living(p.pid, p.start)).map(({ pid, cmd }) => ({ pid, cmd }));
 }
 const demoProcesses = (): number[] => marked().filter((p) => /book\/serve\/(play|echo)-child\.ts/.test(p.cmd)).map((p) => p.pid);
 
@@ -85,6 +109,13 @@ describe.runIf(hasProc)('the served book, under hostile pages and a hard death',
     }
     rmSync(outDir, { recursive: true, force: true });
   }, 60_000);
+
+  // A test that fails half-way must not leave its pages holding demo slots for the next one.
+  afterEach(async () => {
+    for (const session of sessions) session.ws.terminate();
+    sessions.clear();
+    await until('the demo processes of the last test to end', () => demoProcesses().length === 0, 20_000).catch(() => undefined);
+  }, 30_000);
 
   /** A page's demo socket, with every message it received, in order. */
   class Session {

@@ -91,3 +91,25 @@ export async function startServerProgram(net: Harness, dir: string, name: string
   }
   return { server, url };
 }
+
+/**
+ * Imports lesson files in a program of their own, as the checks and `npm run play` do: importing
+ * must start nothing. Once the imports are done (the program says so), nothing is left to do, so
+ * the program must end at once: a server or a timer started at import keeps it alive.
+ */
+export async function importStartsNothing(net: Harness, dir: string, files: string[], env: Record<string, string>, hint: string): Promise<void> {
+  const names = files.join(' and ');
+  const imports = files.map((file) => `await import('./${file}');`).join(' ');
+  const program = runProgram(net, dir, ['--input-type=module', '-e', `${imports} console.log('imported');`], env);
+  await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes('imported'), 20_000, () => ({
+    expected: `a program that only imports ${names} to load them within 20 s`, actual: programSaid(program), hint,
+  }));
+  await net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
+    expected: `a program that only imports ${names} to end once ${files.length > 1 ? 'they are' : 'it is'} loaded`,
+    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after the imports; it printed ${show(program.stdout())}`,
+    hint,
+  }));
+  if (program.exit() !== 0 || program.stdout() !== 'imported\n') {
+    fail({ expected: `importing ${names} to start nothing and print nothing`, actual: programSaid(program), hint });
+  }
+}

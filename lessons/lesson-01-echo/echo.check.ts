@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, expectEqual, expectLoopbackByDefault, fail, show, survives, tcpSocket, WAIT_MS, type Harness, type Output } from '../../checks/harness.ts';
-import { doneAndExited, exited, programSaid, runProgram, startServerProgram } from '../../checks/programs.ts';
+import { doneAndExited, exited, programSaid, runProgram, startServerProgram, importStartsNothing } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { createServer, MAX_MESSAGE_BYTES } from './server.ts';
 import { MESSAGE, runClient } from './client.ts';
@@ -334,13 +334,7 @@ describe('the programs', () => {
     }
 
     // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
-    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts')"], { PORT: '0' });
-    await net.waitUntil(() => imported.exit() ?? (imported.stdout().includes('listening') && 'listening'), 30_000, () => ({
-      expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
-    }));
-    if (imported.exit() === undefined) {
-      fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout().trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
-    }
+    await importStartsNothing(net, HERE, ['server.ts'], { PORT: '0' }, 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.');
   }, 120_000);
 });
 

@@ -9,7 +9,7 @@ import {
   check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS,
   type Endpoint, type Harness, type Outcome, type Peer, type RunningServer,
 } from '../../checks/harness.ts';
-import { exited, runProgram } from '../../checks/programs.ts';
+import { exited, runProgram, importStartsNothing } from '../../checks/programs.ts';
 import { createServer, MAX_MESSAGE_BYTES, POEM } from './server.ts';
 import { runClient } from './client.ts';
 
@@ -444,9 +444,7 @@ describe('the streaming client', () => {
 describe('the programs', () => {
   check('run from the command line: the server with --port, the client with the URL, and each ends when it should', async ({ net }) => {
     // Importing the files (as the checks and npm run play do) must start nothing.
-    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
-    await exited(net, imported, 'a program that only imports server.ts and client.ts', 20_000);
-    expectEqual(imported.stdout(), 'imported\n', 'what importing the two files printed', 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
+    await importStartsNothing(net, HERE, ['server.ts', 'client.ts'], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` }, 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
 
     const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
     const url = await net.waitUntil(() => /Stream server listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1], 20_000, () => ({

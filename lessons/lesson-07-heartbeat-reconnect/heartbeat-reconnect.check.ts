@@ -14,7 +14,7 @@ import {
   check, closedPort, expectEqual, fail, show, tcpSocket, WAIT_MS,
   type Endpoint, type FailureReport, type Harness, type RunningServer,
 } from '../../checks/harness.ts';
-import { exited, runProgram } from '../../checks/programs.ts';
+import { exited, runProgram, importStartsNothing } from '../../checks/programs.ts';
 import { DEFAULT_HIGH_WATER_BYTES } from '../../lib/send-buffer.ts';
 import { FakeClock, seededRandom } from './fake-clock.ts';
 import { createServer, HeartbeatServer, MAX_MESSAGE_BYTES as SERVER_MAX_MESSAGE_BYTES, type HeartbeatServerOptions } from './server.ts';
@@ -1225,9 +1225,7 @@ async function listenAgain(net: Harness, port: number): Promise<HeartbeatServer>
 describe('the programs', () => {
   check('run from the command line: the server with --port, the client with the URL until Ctrl+C, and both exit cleanly', async ({ net }) => {
     // Importing the files (as the checks and npm run play do) must start nothing.
-    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts'); await import('./backoff.ts'); await import('./client.ts'); console.log('imported');"], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` });
-    await exited(net, imported, 'a program that only imports the three files', 20_000);
-    expectEqual(imported.stdout(), 'imported\n', 'what importing the files printed', 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
+    await importStartsNothing(net, HERE, ['server.ts', 'backoff.ts', 'client.ts'], { PORT: '0', URL: `ws://127.0.0.1:${await closedPort()}` }, 'keep the last line of each file as it is: `if (isMain(import.meta.url)) await run…Program(…)` runs the program only when the file itself is run.');
 
     const server = runProgram(net, HERE, ['server.ts', '--port', '0']);
     const url = await net.waitUntil(() => /Heartbeat server listening on (ws:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout())?.[1] ?? (server.exit() === undefined ? undefined : 'exited'), 20_000, () => ({

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, expectEqual, expectLoopbackByDefault, fail, show, survives, tcpSocket, WAIT_MS, type Endpoint, type Harness, type RunningServer } from '../../checks/harness.ts';
-import { exited, programSaid, runProgram, startServerProgram } from '../../checks/programs.ts';
+import { exited, programSaid, runProgram, startServerProgram, importStartsNothing } from '../../checks/programs.ts';
 import { chatFrame, createServer, MAX_MESSAGE_BYTES, type ChatServer, type ChatServerOptions } from './server.ts';
 
 interface Incoming {
@@ -872,13 +872,7 @@ describe('the program', () => {
     await exited(net, server, 'the server program, after SIGTERM (Ctrl+C),');
 
     // Importing server.ts (as the checks and `npm run play` do) must not start a server by itself.
-    const imported = runProgram(net, HERE, ['--input-type=module', '-e', "await import('./server.ts')"], { PORT: '0' });
-    await net.waitUntil(() => imported.exit() ?? (imported.stdout().includes('listening') && 'listening'), 30_000, () => ({
-      expected: 'a program that only imports server.ts to end at once', actual: programSaid(imported), hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts.',
-    }));
-    if (imported.exit() === undefined) {
-      fail({ expected: 'importing server.ts to start nothing', actual: `it started a server: ${show(imported.stdout().trim())}`, hint: 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.' });
-    }
+    await importStartsNothing(net, HERE, ['server.ts'], { PORT: '0' }, 'keep the `if (isMain(import.meta.url))` guard on the last line of server.ts: only running the file as a program starts the server.');
   }, 120_000);
 });
 

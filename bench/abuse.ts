@@ -42,7 +42,7 @@ export interface AbuseResult {
   lesson: string;
   attack: string;
   seconds: number;
-  /** What the abuser's messages added up to, as far as its own socket took them. */
+  /** What the abuser's frames added up to on the wire, as far as its own socket took them. */
   sentBytes: number;
   rssBefore: number;
   rssPeak: number;
@@ -112,7 +112,10 @@ export async function runAttack(attack: Attack, seconds: number): Promise<AbuseR
 
     let sentBytes = 0;
     const chunk = attack.payload === 'ping' ? Buffer.alloc(125, 7) : attack.payload;
-    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const payloadBytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    // Counted as on the wire, frame header and mask included, as the abuser's bufferedAmount is:
+    // for 1-byte messages the header is six times the payload.
+    const size = payloadBytes + 6 + (payloadBytes > 65_535 ? 8 : payloadBytes > 125 ? 2 : 0);
     const deadline = started + seconds * 1000;
     let othersServed = false;
     let probing: Promise<void> | undefined;

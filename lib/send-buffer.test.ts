@@ -9,13 +9,16 @@ const open: { close(): void }[] = [];
 afterEach(() => { for (const thing of open.splice(0)) thing.close(); });
 
 /** An echo server whose connections use limitSendBuffer, and a client that has stopped reading. */
-async function stalledPair(limits: SendBufferLimits): Promise<{ server: WebSocket; client: WebSocket }> {
+async function stalledPair(
+  limits: SendBufferLimits,
+  answer: (server: WebSocket, data: WebSocket.RawData) => void = (server, data) => server.send(data),
+): Promise<{ server: WebSocket; client: WebSocket }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   open.push({ close: () => { for (const c of wss.clients) c.terminate(); wss.close(); } });
   const accepted = once(wss, 'connection') as Promise<[WebSocket]>;
   wss.on('connection', (socket) => {
     limitSendBuffer(socket, limits);
-    socket.on('message', (data) => socket.send(data));
+    socket.on('message', (data) => answer(socket, data));
   });
   await once(wss, 'listening');
   const { port } = wss.address() as { port: number };
@@ -53,6 +56,27 @@ describe('limitSendBuffer', () => {
     tcpSocket(client).resume();
     expect(await until(() => echoes === 300, 30_000)).toBe(true);
     expect(server.isPaused).toBe(false);
+  });
+
+  it('pauses as soon as a message arrives over the limit, even in the middle of a burst of tiny messages one read carries', async () => {
+    const high = 64 * 1024;
+    // Each 1-byte message (7 bytes on the wire) earns a 1 KiB reply: one 64 KiB read from the
+    // kernel carries thousands of them, and Node reads up to 32 of those before setImmediate runs.
+    let handled = 0;
+    let handledWhileOver = 0;
+    const reply = Buffer.alloc(1024, 3);
+    const { server, client } = await stalledPair({ highWaterBytes: high }, (socket) => {
+      handled += 1;
+      // limitSendBuffer's listener ran just before this one: over the limit, it must have paused.
+      if (socket.bufferedAmount > high && !socket.isPaused) handledWhileOver += 1;
+      socket.send(reply);
+    });
+    for (let i = 0; i < 100_000; i += 1) client.send('x'); // 700 KB sent, 100 MB of replies
+    expect(await until(() => server.isPaused, 20_000)).toBe(true);
+    expect(handledWhileOver).toBe(0);
+    expect(handled).toBeLessThan(100_000);
+    // The rest of the read being parsed when it paused is still answered: at most 64 KiB of frames.
+    expect(server.bufferedAmount).toBeLessThanOrEqual(high + Math.ceil(65_536 / 7) * (reply.length + 4));
   });
 
   it('bounds the pongs ws sends on its own for a flood of pings', async () => {

@@ -5,9 +5,11 @@
 //
 //   wss.on('connection', (socket) => { limitSendBuffer(socket); … });
 //
-// Past `highWaterBytes` queued, the server stops reading from that client (socket.pause()), so it
-// gets no new work from it; it reads again once the queue has drained below `lowWaterBytes`. A
-// client that stays stalled for `stallTimeoutMs` is dropped: its queue could never be delivered.
+// Past `highWaterBytes` queued, the server stops reading from that client (socket.pause()) as its
+// next message or ping arrives, so it gets no new work from it (ws still parses what is left of
+// the read in hand: at most 64 KiB of frames); it reads again once the queue has drained below
+// `lowWaterBytes`. A client that stays stalled for `stallTimeoutMs` is dropped: its queue could
+// never be delivered.
 import { WebSocket } from 'ws';
 
 export interface SendBufferLimits {
@@ -49,16 +51,23 @@ export function limitSendBuffer(socket: WebSocket, limits: SendBufferLimits = {}
       socket.terminate();
     }
   };
-  // Looked at once the handlers of what just arrived have sent their replies.
+  const pauseIfOver = (): void => {
+    if (poller || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount <= high) return;
+    socket.pause();
+    pausedAt = performance.now();
+    poller = setInterval(poll, limits.pollMs ?? 25);
+  };
+  // Looked at as each message (or ping) arrives, before its handlers reply: one read from the
+  // kernel can carry thousands of tiny frames (Node reads up to 2 MiB in one go), and each earns
+  // a reply; waiting for the end of the burst would queue all of theirs first. Looked at again
+  // once the handlers of the last one have replied, for the reply that crossed the limit.
   const look = (): void => {
-    if (pending) return;
+    pauseIfOver();
+    if (pending || poller) return;
     pending = true;
     setImmediate(() => {
       pending = false;
-      if (poller || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount <= high) return;
-      socket.pause();
-      pausedAt = performance.now();
-      poller = setInterval(poll, limits.pollMs ?? 25);
+      pauseIfOver();
     });
   };
 

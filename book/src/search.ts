@@ -55,7 +55,10 @@ export function tokenize(text: string): string[] {
 
 const HEADING_WEIGHT = 6;
 
-export function buildSearchIndex(docs: SearchDoc[]): SearchIndex {
+export function buildSearchIndex(sections: SearchDoc[]): SearchIndex {
+  // The snippets are cut from the same text the tokens came from: NFKC turns "½" into "1⁄2" and
+  // "Ａｌｉｃｅ" into "Alice", and a term found in the index must be found in its snippet too.
+  const docs = sections.map((doc) => ({ ...doc, page: doc.page.normalize('NFKC'), heading: doc.heading.normalize('NFKC'), text: doc.text.normalize('NFKC') }));
   const terms = new Map<string, Map<number, number>>();
   const add = (token: string, doc: number, weight: number): void => {
     let postings = terms.get(token);

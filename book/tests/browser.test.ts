@@ -1,13 +1,12 @@
 // The book in a real browser: Debian's Chromium driven by playwright-core. Opened from the file
 // system it follows the sidebar, searches in English and Chinese, switches language and theme;
 // served by the book server it runs lesson 03's demo and sees the poem arrive line by line.
-// axe-core checks every page, in both languages and both themes, and the keyboard, the search
-// dialog, the phone-sized menu, print, and the learner's real progress are tried by hand.
+// The keyboard, the search dialog, the phone-sized menu, print, and the learner's real progress
+// are tried by hand, with axe-core on the states they open. sweep.test.ts visits every page.
 // Screenshots go to book/screenshots/ (ignored by git).
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { lessonKey } from '../../checks/cli/status-cache.ts';
 import { serveBook, type BookServer } from '../serve/server.ts';
 import { buildBook, type BuildResult } from '../src/site.ts';
 import { readIncluded } from '../src/include.ts';
+import { axeProblems as axeOn, setTheme as themeOn } from './axe.ts';
 import { CHROMIUM, chromiumInstalled, launchChromium, type Browser } from './chromium.ts';
 
 const SHOTS = join(ROOT, 'book', 'screenshots');
@@ -38,13 +38,6 @@ function writeState(results: Record<string, 'done' | 'started' | 'stale-done'>):
   writeFileSync(stateFile, JSON.stringify({ statuses }));
 }
 
-/** The axe rules whose outcome a colour theme can change. */
-const THEME_RULES = ['color-contrast', 'link-in-text-block'];
-
-interface AxeNode { target: unknown[]; failureSummary?: string }
-interface AxeRule { id: string; impact?: string | null; nodes: AxeNode[] }
-interface AxeResults { violations: AxeRule[]; passes: AxeRule[]; incomplete: AxeRule[] }
-type AxeWindow = { axe?: { run(context: unknown, options: unknown): Promise<AxeResults> } };
 const present = chromiumInstalled();
 const required = process.env.CI === 'true';
 
@@ -109,33 +102,8 @@ describe.runIf(present)('the book in a real browser', () => {
 
   const fileUrl = (name: string): string => pathToFileURL(join(outDir, name)).href;
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  const setTheme = (theme: 'light' | 'dark'): Promise<void> => page.evaluate((t) => {
-    localStorage.setItem('wsbook-theme', t);
-    document.documentElement.dataset.theme = t;
-  }, theme);
-  /**
-   * Runs axe-core in the page as it is now (every rule, or only `rules`); the serious and critical
-   * violations, one line each.
-   */
-  const axeProblems = async (label: string, rules?: string[]): Promise<string[]> => {
-    if (!(await page.evaluate(() => !!(window as unknown as AxeWindow).axe))) await page.evaluate(axe.source);
-    const violations = await page.evaluate(async (only) => {
-      // preload: false: axe would fetch the style sheets again, which file:// pages may not.
-      const results = await (window as unknown as AxeWindow).axe!.run(document, { resultTypes: ['violations'], preload: false, ...(only ? { runOnly: { type: 'rule', values: only } } : {}) });
-      return results.violations.map((rule) => ({ id: rule.id, impact: rule.impact ?? '', nodes: rule.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`) }));
-    }, rules);
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .flatMap((v) => v.nodes.map((node) => `${label}: ${v.id} (${v.impact}) ${node}`));
-  };
-  /** axe's colour-contrast rule on the elements a selector names: how many pass, and what fails. */
-  const contrastOf = async (selector: string): Promise<{ passed: number; failed: string[] }> => {
-    if (!(await page.evaluate(() => !!(window as unknown as AxeWindow).axe))) await page.evaluate(axe.source);
-    return page.evaluate(async (sel) => {
-      const results = await (window as unknown as AxeWindow).axe!.run(sel, { runOnly: { type: 'rule', values: ['color-contrast'] }, preload: false });
-      const lines = (rules: AxeRule[]): string[] => rules.flatMap((rule) => rule.nodes.map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`));
-      return { passed: results.passes.reduce((sum, rule) => sum + rule.nodes.length, 0), failed: [...lines(results.violations), ...lines(results.incomplete)] };
-    }, selector);
-  };
+  const setTheme = (theme: 'light' | 'dark'): Promise<void> => themeOn(page, theme);
+  const axeProblems = (label: string): Promise<string[]> => axeOn(page, label);
   const focused = (): Promise<{ tag: string; inDialog: boolean; inSidebar: boolean; left: number; right: number; text: string }> => page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     const box = el?.getBoundingClientRect();
@@ -611,75 +579,6 @@ describe.runIf(present)('the book in a real browser', () => {
     await page.reload();
     await expect.poll(done).toEqual(['lesson-01']);
   }, 60_000);
-
-  it('has no serious or critical accessibility problem on any page, in either language or theme (axe-core)', async () => {
-    const files = readdirSync(outDir).filter((file) => file.endsWith('.html')).sort();
-    expect(files.some((file) => file.endsWith('.zh-CN.html'))).toBe(true);
-    const problems: string[] = [];
-    for (const theme of ['light', 'dark'] as const) {
-      for (const file of files) {
-        await page.goto(fileUrl(file));
-        await setTheme(theme);
-        // A theme changes colours only: every rule runs once (light), the colour rules in both.
-        problems.push(...await axeProblems(`${file} (${theme})`, theme === 'dark' ? THEME_RULES : undefined));
-      }
-      // The search dialog, open with results and its hint showing.
-      await page.goto(fileUrl('lesson-01-echo.html'));
-      await setTheme(theme);
-      await page.keyboard.press('/');
-      await page.keyboard.type('heartbeat');
-      await page.waitForSelector('.search-result [role="option"]');
-      problems.push(...await axeProblems(`the search dialog (${theme})`));
-      // The colours the review measured by hand, now measured by axe: each checked, each passing
-      // (the page behind the open dialog is inert, so it is measured once the dialog is closed).
-      const measure = async (selectors: string[]): Promise<void> => {
-        for (const selector of selectors) {
-          const { passed, failed } = await contrastOf(selector);
-          expect(failed, `${selector} (${theme}):\n${failed.join('\n')}`).toEqual([]);
-          expect(passed, `${selector} (${theme}) was checked`).toBeGreaterThan(0);
-        }
-      };
-      await measure(['.search-hint', '.r-snippet', '.r-where']);
-      await page.keyboard.press('Escape');
-      await measure(['.hljs-comment', '.file-path', '.sidebar-keys', '.progress-label', '.toc-title']);
-    }
-    expect(problems, problems.join('\n')).toEqual([]);
-  }, 900_000);
-
-  it('shows every page, in both languages, from file:// and served, with no console error and no CSP violation', async () => {
-    server ??= await serveBook({ outDir, port: 0, log: () => undefined });
-    await browser.context.addInitScript(() => {
-      const w = window as unknown as { cspViolations: string[] };
-      w.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (event) => {
-        w.cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sample})`);
-      });
-    });
-    const files = readdirSync(outDir).filter((file) => file.endsWith('.html')).sort();
-    expect(files.some((file) => file.endsWith('.zh-CN.html'))).toBe(true);
-    const problems: string[] = [];
-    const visit = async (url: string, status: number): Promise<void> => {
-      const before = pageErrors.length;
-      const response = await page.goto(url);
-      if (url.startsWith('http')) expect(response?.status(), url).toBe(status);
-      await page.waitForLoadState('networkidle');
-      // The 404 page's own status is the one error that belongs there.
-      const errors = pageErrors.splice(before).filter((e) => !(status === 404 && e.includes('status of 404')));
-      const csp = await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []);
-      problems.push(...errors, ...csp.map((v) => `${url}: CSP: ${v}`));
-    };
-    for (const file of files) await visit(fileUrl(file), 200);
-    for (const file of files) await visit(`${server.url}${file}`, 200);
-    for (const path of ['no-such-page.html', 'no-such-page.zh-CN.html', 'a/b/c']) await visit(`${server.url}${path}`, 404);
-    expect(problems, problems.join('\n')).toEqual([]);
-    // The 404 page works from any depth: styled, and the book's script ran.
-    expect(await page.locator('.topbar').evaluate((el) => getComputedStyle(el).position)).not.toBe('static');
-    expect(await page.locator('h1').textContent()).toContain('Page not found');
-    // Search works there too, and its results lead to the book's pages, not to /a/b/….
-    await page.keyboard.press('/');
-    await page.fill('.search-input', 'heartbeat');
-    await page.waitForSelector(`.search-result a[href^="${server.url}lesson-07-heartbeat-reconnect.html"]`);
-  }, 300_000);
 
   it('loaded nothing from the network, and no page logged an error', () => {
     expect(offsite).toEqual([]);

@@ -41,7 +41,10 @@ export async function loadWrongSolutions(lesson: Lesson): Promise<WrongSolution[
 export async function materialize(selected: readonly Lesson[]): Promise<Variant[]> {
   const variants: Variant[] = [];
   for (const lesson of selected) {
-    variants.push({ lesson, kind: 'starter', name: 'untouched starter', dir: await makeScratch(lesson, 'starter') });
+    const starter = await makeScratch(lesson, 'starter');
+    // The starter is judged on its first failure only (variant-setup.ts).
+    await writeFile(join(starter, '.variant.json'), JSON.stringify({ firstFailureOnly: true }));
+    variants.push({ lesson, kind: 'starter', name: 'untouched starter', dir: starter });
     variants.push({ lesson, kind: 'solution', name: 'reference solution', dir: await makeScratch(lesson, 'solution', { solution: true }) });
 
     for (const wrong of await loadWrongSolutions(lesson)) {

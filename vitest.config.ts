@@ -3,6 +3,21 @@
 // lesson's starter, solution and known-wrong solutions.
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+// The longest files start first, so the run does not wait on one that began last (a fresh clone
+// has no timings cached for vitest's own ordering). The rest keep vitest's order.
+const LONGEST_FIRST = ['checks/contract.test.ts', 'book/tests/sweep.test.ts', 'book/tests/browser.test.ts', 'checks/runner/hardening.test.ts', 'checks/contract/lost-results.test.ts'];
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (spec: TestSpecification): number => {
+      const at = LONGEST_FIRST.findIndex((path) => spec.moduleId.endsWith(path));
+      return at < 0 ? LONGEST_FIRST.length : at;
+    };
+    return sorted.map((spec, i) => ({ spec, i })).sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i).map(({ spec }) => spec);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -16,6 +31,7 @@ export default defineConfig({
     // sockets, child processes and timeouts rather than compute. The contract inside one of them
     // runs two check files per core (checks/contract/contract.ts); no test depends on speed.
     maxWorkers: availableParallelism() + 1,
+    sequence: { sequencer: LongestFirst },
     watch: false,
   },
 });

@@ -5,9 +5,10 @@ import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { stripVTControlCharacters } from 'node:util';
-import { CheckFailure, Harness, tcpSocket } from './harness.ts';
+import { CheckFailure, Harness, t, tcpSocket, type FailureReport } from './harness.ts';
+import { useLanguage } from './runner/language.ts';
 import { formatError, splitWire } from './runner/format.ts';
-import { WIRE_HEADER } from './wire.ts';
+import { WIRE_HEADER, WIRE_HEADERS } from './wire.ts';
 
 let harness: Harness;
 afterEach(async () => {
@@ -62,7 +63,7 @@ describe('Harness', () => {
     const peer = await harness.peer();
     const client = await harness.connect(peer.url);
     const started = performance.now();
-    const failure = await failureOf(client.next({ within: 200, waitingFor: 'the greeting', hint: 'say hello' }));
+    const failure = await failureOf(client.next({ within: 200, waitingFor: t('the greeting', '问候'), hint: t('say hello', '打个招呼') }));
     expect(performance.now() - started).toBeGreaterThanOrEqual(150);
     expect(failure.message).toContain('Expected the greeting on the test client within 200 ms');
     expect(failure.message).toContain('Got nothing arrived');
@@ -138,8 +139,8 @@ describe('Harness', () => {
   it('hands out peer connections in order and reports a client that never connects', async () => {
     harness = new Harness();
     const peer = await harness.peer();
-    await harness.connect(peer.url, { label: 'first' });
-    await harness.connect(peer.url, { label: 'second' });
+    await harness.connect(peer.url, { label: t('first', '第一个') });
+    await harness.connect(peer.url, { label: t('second', '第二个') });
     const first = await peer.nextConnection();
     const second = await peer.nextConnection();
     expect(first).not.toBe(second);
@@ -151,14 +152,14 @@ describe('Harness', () => {
     harness = new Harness();
     let ready: string | undefined;
     setTimeout(() => { ready = 'yes'; }, 50);
-    expect(await harness.waitUntil(() => ready, 1000, () => ({ expected: 'x', actual: 'y', hint: 'z' }))).toBe('yes');
-    const failure = await failureOf(harness.waitUntil(() => false, 100, () => ({ expected: 'the room to empty', actual: '2 left', hint: 'remove leavers' })));
+    expect(await harness.waitUntil(() => ready, 1000, () => ({ expected: t('x', '甲'), actual: t('y', '乙'), hint: t('z', '丙') }))).toBe('yes');
+    const failure = await failureOf(harness.waitUntil(() => false, 100, () => ({ expected: t('the room to empty', '房间空了'), actual: t('2 left', '还剩 2 个'), hint: t('remove leavers', '移除离开的人') })));
     expect(failure.message).toBe('Expected the room to empty\nGot 2 left\nHint: remove leavers');
   });
 
   it('settle reports a value, a rejection, or a promise that never settles', async () => {
     harness = new Harness();
-    const report = (): { expected: string; actual: string; hint: string } => ({ expected: 'runClient to finish', actual: 'it is still running', hint: 'resolve on close' });
+    const report = (): FailureReport => ({ expected: t('runClient to finish', 'runClient 结束'), actual: t('it is still running', '它还在运行'), hint: t('resolve on close', '关闭时 resolve') });
     expect(await harness.settle(Promise.resolve(42), 500, report)).toEqual({ kind: 'value', value: 42 });
     const boom = new Error('boom');
     expect(await harness.settle(Promise.reject(boom), 500, report)).toEqual({ kind: 'error', error: boom });
@@ -173,7 +174,7 @@ describe('Harness', () => {
     const socket = tcpSocket(client.ws);
     socket.pause();
     client.send('while paused');
-    await client.expectQuiet(100, 'while the socket is paused', 'pause() stops reading');
+    await client.expectQuiet(100, t('while the socket is paused', 'socket 暂停期间'), t('pause() stops reading', 'pause() 会停止读取'));
     socket.resume();
     expect(await client.nextText()).toBe('Echo: while paused');
   });
@@ -185,6 +186,32 @@ describe('Harness', () => {
     harness = new Harness();
     const failure = await failureOf(harness.connect(server.url));
     expect(failure.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('in Chinese', () => {
+  it('writes the frame, the harness\'s own words, labels and the wire in Chinese under zh-CN, and a check\'s own t() words', async () => {
+    useLanguage('zh-CN');
+    try {
+      harness = new Harness();
+      const server = await harness.serve(echoServer);
+      const client = await harness.connect(server.url);
+      client.send('hi');
+      await client.nextText();
+      const failure = await failureOf(client.next({ within: 100, waitingFor: t('the greeting', '问候'), hint: t('say hello', '先打个招呼') }));
+      expect(failure.message).toBe('期望：测试客户端在 100 毫秒内等到问候\n实际：什么也没等到\n提示：先打个招呼');
+      const [header, ...wire] = harness.wire.lines();
+      expect(header).toBe(WIRE_HEADERS.zh);
+      expect(wire.map((line) => line.trim().replace(/^\d+\s+/, '').replace(/\s{2,}/g, '  '))).toEqual([
+        '测试客户端 → 你的服务器  已连接（握手完成）',
+        '测试客户端 → 你的服务器  文本 "hi"',
+        '你的服务器 → 测试客户端  文本 "Echo: hi"',
+      ]);
+      const lines = stripVTControlCharacters(formatError({ name: failure.name, message: [failure.message, header, ...wire].join('\n') })).split('\n').map((line) => line.trim());
+      expect(lines.slice(0, 4)).toEqual(['期望：测试客户端在 100 毫秒内等到问候', '实际：什么也没等到', '提示：先打个招呼', WIRE_HEADERS.zh]);
+    } finally {
+      useLanguage('en');
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 // when merely imported. Each program is killed when its check finishes.
 import { spawn } from 'node:child_process';
 import { onTestFinished } from 'vitest';
-import { fail, show, type Harness } from './harness.ts';
+import { fail, show, t, type Harness, type Text, type Words } from './harness.ts';
 
 export interface Program {
   stdout: () => string;
@@ -35,17 +35,22 @@ export function runProgram(net: Harness, dir: string, args: string[], env: Recor
 }
 
 /** What the program did so far, for a failure message. */
-export function programSaid(program: Program): string {
+export function programSaid(program: Program): Text {
   const exit = program.exit();
-  return `${exit === undefined ? 'still running' : `exit code ${exit}`}; it printed ${show(program.stdout())}${program.stderr() ? ` and on stderr ${show(program.stderr())}` : ''}`;
+  const stdout = show(program.stdout());
+  const stderr = program.stderr() ? show(program.stderr()) : undefined;
+  return t(
+    `${exit === undefined ? 'still running' : `exit code ${exit}`}; it printed ${stdout}${stderr ? ` and on stderr ${stderr}` : ''}`,
+    `${exit === undefined ? '还在运行' : `退出码 ${exit}`}；它打印了 ${stdout}${stderr ? `，在 stderr 上打印了 ${stderr}` : ''}`,
+  );
 }
 
-/** Waits for a program to end by itself. A hang guard only: a busy machine may take seconds to start Node. */
-export async function exited(net: Harness, program: Program, what: string, within = 30_000): Promise<number> {
+/** Waits for a program to end by itself. A hang guard only: a busy machine may take seconds to start Node. `what` names it: t('the client program', '客户端程序'). */
+export async function exited(net: Harness, program: Program, what: Words, within = 30_000): Promise<number> {
   return net.waitUntil(() => program.exit(), within, () => ({
-    expected: `${what} to exit by itself within ${within / 1000} s`,
+    expected: t(`${what} to exit by itself within ${within / 1000} s`, `${what}在 ${within / 1000} 秒内自己退出`),
     actual: programSaid(program),
-    hint: 'once the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.',
+    hint: t('once the work is done nothing may keep the process alive: no timer, no open socket, no pending listener.', '活干完以后，不能再有任何东西让进程活着：没有定时器、没有打开的 socket、没有还在等待的监听器。'),
   }));
 }
 
@@ -58,14 +63,15 @@ const EXIT_GRACE_MS = 5000;
  */
 export async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<number> {
   await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes(expected), 20_000, () => ({
-    expected: `\`${command}\` to print ${show(expected)} within 20 s`,
+    expected: t(`\`${command}\` to print ${show(expected)} within 20 s`, `\`${command}\` 在 20 秒内打印出 ${show(expected)}`),
     actual: programSaid(program),
-    hint: 'the checks above say more: run them first.',
+    hint: t('the checks above say more: run them first.', '上面的检查说得更详细：先让它们通过。'),
   }));
   return net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
-    expected: `\`${command}\` to exit once it has printed everything and closed`,
-    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`,
-    hint: 'something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',
+    expected: t(`\`${command}\` to exit once it has printed everything and closed`, `\`${command}\` 打印完所有内容、关闭连接之后就退出`),
+    actual: t(`it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`, `打印完所有内容 ${EXIT_GRACE_MS / 1000} 秒之后，它还在运行`),
+    hint: t('something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',
+      '还有东西让进程活着：一个没清掉的定时器（不再需要时就 clearTimeout），或者一个没关的 socket。没有任何东西可等了，程序才会结束。'),
   }));
 }
 
@@ -75,18 +81,19 @@ export async function doneAndExited(net: Harness, program: Program, expected: st
  */
 export async function startServerProgram(net: Harness, dir: string, name: string): Promise<{ server: Program; url: string }> {
   const server = runProgram(net, dir, ['server.ts', '--port', '0']);
-  const keep = `keep the last line of server.ts as given: if (isMain(import.meta.url)) await runServerProgram('${name}', createServer);`;
+  const line = `if (isMain(import.meta.url)) await runServerProgram('${name}', createServer);`;
+  const keep = t(`keep the last line of server.ts as given: ${line}`, `保留 server.ts 原有的最后一行：${line}`);
   await net.waitUntil(() => server.exit() ?? /listening on ws:\/\/\S+:\d+/.test(server.stdout()), 30_000, () => ({
-    expected: `\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>"`,
+    expected: t(`\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>"`, `\`npx tsx server.ts --port 0\` 打印出 "${name} listening on ws://127.0.0.1:<port>"`),
     actual: programSaid(server),
     hint: keep,
   }));
   const url = new RegExp(`^${name} listening on (ws://127\\.0\\.0\\.1:\\d+)`, 'm').exec(server.stdout())?.[1];
   if (server.exit() !== undefined || url === undefined) {
     fail({
-      expected: `\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>" and keep serving`,
+      expected: t(`\`npx tsx server.ts --port 0\` to print "${name} listening on ws://127.0.0.1:<port>" and keep serving`, `\`npx tsx server.ts --port 0\` 打印出 "${name} listening on ws://127.0.0.1:<port>"，并且持续提供服务`),
       actual: programSaid(server),
-      hint: `${keep} Make sure nothing at the top level of the file throws.`,
+      hint: t(`${keep} Make sure nothing at the top level of the file throws.`, `${keep}。还要确认文件最外层没有会抛出异常的代码。`),
     });
   }
   return { server, url };
@@ -97,19 +104,19 @@ export async function startServerProgram(net: Harness, dir: string, name: string
  * must start nothing. Once the imports are done (the program says so), nothing is left to do, so
  * the program must end at once: a server or a timer started at import keeps it alive.
  */
-export async function importStartsNothing(net: Harness, dir: string, files: string[], env: Record<string, string>, hint: string): Promise<void> {
-  const names = files.join(' and ');
+export async function importStartsNothing(net: Harness, dir: string, files: string[], env: Record<string, string>, hint: Words): Promise<void> {
+  const names = t(files.join(' and '), files.join(' 和 '));
   const imports = files.map((file) => `await import('./${file}');`).join(' ');
   const program = runProgram(net, dir, ['--input-type=module', '-e', `${imports} console.log('imported');`], env);
   await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes('imported'), 20_000, () => ({
-    expected: `a program that only imports ${names} to load them within 20 s`, actual: programSaid(program), hint,
+    expected: t(`a program that only imports ${names} to load them within 20 s`, `一个只 import ${names} 的程序在 20 秒内加载完`), actual: programSaid(program), hint,
   }));
   await net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
-    expected: `a program that only imports ${names} to end once ${files.length > 1 ? 'they are' : 'it is'} loaded`,
-    actual: `it was still running ${EXIT_GRACE_MS / 1000} s after the imports; it printed ${show(program.stdout())}`,
+    expected: t(`a program that only imports ${names} to end once ${files.length > 1 ? 'they are' : 'it is'} loaded`, `一个只 import ${names} 的程序在加载完之后立即结束`),
+    actual: t(`it was still running ${EXIT_GRACE_MS / 1000} s after the imports; it printed ${show(program.stdout())}`, `import 完 ${EXIT_GRACE_MS / 1000} 秒之后它还在运行；它打印了 ${show(program.stdout())}`),
     hint,
   }));
   if (program.exit() !== 0 || program.stdout() !== 'imported\n') {
-    fail({ expected: `importing ${names} to start nothing and print nothing`, actual: programSaid(program), hint });
+    fail({ expected: t(`importing ${names} to start nothing and print nothing`, `import ${names} 时什么也不启动、什么也不打印`), actual: programSaid(program), hint });
   }
 }

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { isMain } from '../../lib/program.ts';
 import { findLesson, lessonFolder, lessonIdList, type Lesson } from '../lessons.ts';
-import { currentLanguage, type Language } from './lang.ts';
+import { activeLanguage, t } from '../runner/language.ts';
+import { speakLearnersLanguage, type Language } from './lang.ts';
 import { readState, updateState } from './state.ts';
 
 /** Reveals the next hint of `lesson` (if any is left) and returns how many are revealed now. */
@@ -31,7 +32,7 @@ export function restartHints(lesson: Lesson): void {
 }
 
 /** The revealed hints, the newest one highlighted, and what to do next, in the learner's language. */
-export function renderHints(lesson: Lesson, shown: number, newlyShown: boolean, again?: string, language: Language = currentLanguage()): string {
+export function renderHints(lesson: Lesson, shown: number, newlyShown: boolean, again?: string, language: Language = activeLanguage()): string {
   const zh = language === 'zh-CN';
   const hints = zh ? lesson.hintsZh : lesson.hints;
   const total = hints.length;
@@ -58,16 +59,19 @@ export function renderHints(lesson: Lesson, shown: number, newlyShown: boolean, 
 }
 
 function main(): void {
+  speakLearnersLanguage();
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { restart: { type: 'boolean' } } });
   const query = positionals[0] ?? readState().current;
   const lesson = query ? findLesson(query) : undefined;
   if (!lesson) {
-    console.error(`${query ? `There is no lesson "${query}".` : 'Which lesson? For example: npm run hint lesson-01'}\nLessons: ${lessonIdList()}`);
+    console.error(query
+      ? t(`There is no lesson "${query}".\nLessons: ${lessonIdList()}`, `没有叫 "${query}" 的课。\n课程：${lessonIdList()}`)
+      : t(`Which lesson? For example: npm run hint lesson-01\nLessons: ${lessonIdList()}`, `哪一课？例如：npm run hint lesson-01\n课程：${lessonIdList()}`));
     process.exit(2);
   }
   if (values.restart || process.env.npm_config_restart === 'true') {
     restartHints(lesson);
-    console.log(`The hints of ${lesson.id} are hidden again. npm run hint ${lesson.id} shows the first one.`);
+    console.log(t(`The hints of ${lesson.id} are hidden again. npm run hint ${lesson.id} shows the first one.`, `${lesson.id} 的提示又都藏起来了。npm run hint ${lesson.id} 会显示第一条。`));
     return;
   }
   const { shown, newlyShown } = revealNextHint(lesson);

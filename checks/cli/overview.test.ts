@@ -97,7 +97,7 @@ describe.concurrent('the overview', () => {
   });
 
   it('npm start prints the overview of the real lessons/ folder', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKBOOK_STATE: join(ROOT, '.workbook', `overview-real-${process.pid}.json`) };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', WORKBOOK_LANG: 'en', WORKBOOK_STATE: join(ROOT, '.workbook', `overview-real-${process.pid}.json`) };
     delete env.FORCE_COLOR;
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/overview.ts')], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { lessonDir, lessons, type Lesson } from '../lessons.ts';
 import { compileError } from '../runner/format.ts';
+import { activeLanguage, t } from '../runner/language.ts';
 import { isInside, runChecks, type RunReport } from '../runner/run-checks.ts';
 import { typecheckFolders, type TypecheckResult } from '../runner/typecheck.ts';
 import { lessonKey, readCachedStatus, writeCachedStatuses } from './status-cache.ts';
@@ -64,7 +65,7 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
     }
     const key = lessonKey(entry.dir);
     keys.set(entry, key);
-    const kept = cache ? readCachedStatus(entry, key) : undefined;
+    const kept = cache ? readCachedStatus(entry, key, true) : undefined;
     if (kept) statuses.set(entry, kept);
   }
   const toCheck = entries.filter((entry) => !statuses.has(entry));
@@ -79,13 +80,15 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
       checkLimitMs,
       checkTimeoutMs,
       stopAtFirstFailure: true,
+      language: activeLanguage(),
       ...(onEvent ? { onEvent } : {}),
     });
     const stuck = report.timedOut ? pending.find((entry) => isInside(entry.dir, report.timedOut?.file)) : undefined;
     for (const entry of pending) {
       const finished = report.finishedFiles?.some((file) => isInside(entry.dir, file)) ?? false;
       if (entry === stuck) {
-        statuses.set(entry, { ...entry, state: 'stuck', passedChecks: 0, reason: report.timedOut?.check ? `"${report.timedOut.check}" never finished` : 'its files never finished loading' });
+        const check = report.timedOut?.check;
+        statuses.set(entry, { ...entry, state: 'stuck', passedChecks: 0, reason: check ? t(`"${check}" never finished`, `“${check}”一直没有结束`) : t('its files never finished loading', '它的文件一直没有加载完') });
       } else if (!report.timedOut || finished) {
         statuses.set(entry, judge(entry, report));
       }
@@ -93,7 +96,7 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
     if (report.crashed || (report.timedOut && !stuck)) {
       // Nothing to blame a lesson for: say so rather than loop.
       for (const entry of pending.filter((e) => !statuses.has(e))) {
-        statuses.set(entry, { ...entry, state: 'stuck', passedChecks: 0, reason: report.crashed ? 'the check run crashed' : 'the check run was stopped' });
+        statuses.set(entry, { ...entry, state: 'stuck', passedChecks: 0, reason: report.crashed ? t('the check run crashed', '检查程序崩溃了') : t('the check run was stopped', '检查程序被停止了') });
       }
     }
   }
@@ -103,7 +106,7 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
     const errors = types.get(entry.dir)?.errors ?? [];
     if (status?.state === 'done' && errors.length > 0) {
       const [first] = errors;
-      statuses.set(entry, { ...status, state: 'started', reason: `a type error (${first?.code} at line ${first?.line})` });
+      statuses.set(entry, { ...status, state: 'started', reason: typeErrorReason(first) });
     }
   }
   // Stuck lessons are not kept: a stop can come from a busy machine as well as from the code.
@@ -112,16 +115,20 @@ export async function lessonStatuses(entries: readonly LessonEntry[] = defaultEn
     const key = keys.get(entry);
     return status && key && status.state !== 'stuck' ? [{ status, key }] : [];
   }));
-  return entries.map((entry) => statuses.get(entry) ?? { ...entry, state: 'stuck', passedChecks: 0, reason: 'not checked' });
+  return entries.map((entry) => statuses.get(entry) ?? { ...entry, state: 'stuck', passedChecks: 0, reason: t('not checked', '没有检查') });
+}
+
+function typeErrorReason(first: { code: string; line: number } | undefined): string {
+  return t(`a type error (${first?.code} at line ${first?.line})`, `类型错误（第 ${first?.line} 行，${first?.code}）`);
 }
 
 /** The status of one lesson from a full check run (npm run check), to keep for the overview. */
 export function statusFromRun(entry: LessonEntry, report: RunReport, types: TypecheckResult): LessonStatus {
   const status = report.timedOut && isInside(entry.dir, report.timedOut.file)
-    ? { ...entry, state: 'stuck' as const, passedChecks: 0, reason: 'the check run was stopped' }
+    ? { ...entry, state: 'stuck' as const, passedChecks: 0, reason: t('the check run was stopped', '检查程序被停止了') }
     : judge(entry, report);
   const [first] = types.errors;
-  return status.state === 'done' && first ? { ...status, state: 'started', reason: `a type error (${first.code} at line ${first.line})` } : status;
+  return status.state === 'done' && first ? { ...status, state: 'started', reason: typeErrorReason(first) } : status;
 }
 
 function judge(entry: LessonEntry, report: RunReport): LessonStatus {
@@ -131,12 +138,12 @@ function judge(entry: LessonEntry, report: RunReport): LessonStatus {
   const passedChecks = results.filter((result) => result.state === 'passed').length;
   if (fileError) {
     const compile = compileError(fileError);
-    return { ...entry, state: 'broken', passedChecks, reason: compile ? 'a syntax error' : `${fileError.name}: ${fileError.message.split('\n')[0]}` };
+    return { ...entry, state: 'broken', passedChecks, reason: compile ? t('a syntax error', '语法错误') : `${fileError.name}: ${fileError.message.split('\n')[0]}` };
   }
   const failed = results.find((result) => result.state === 'failed');
   if (failed) return { ...entry, state: passedChecks > 0 ? 'started' : 'not-started', passedChecks, reason: failed.name };
   const escaped = report.unhandled.find((error) => inside(error.testPath));
-  if (escaped) return { ...entry, state: 'started', passedChecks, reason: `an error escaped: ${escaped.message.split('\n')[0]}` };
+  if (escaped) return { ...entry, state: 'started', passedChecks, reason: t(`an error escaped: ${escaped.message.split('\n')[0]}`, `有异常漏了出来：${escaped.message.split('\n')[0]}`) };
   if (results.length === 0) return { ...entry, state: 'no-checks', passedChecks: 0 };
   return { ...entry, state: 'done', passedChecks };
 }

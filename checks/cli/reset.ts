@@ -11,7 +11,9 @@ import { isMain } from '../../lib/program.ts';
 import { lessonDir, ROOT, type Lesson } from '../lessons.ts';
 import { readStarters } from '../contract/starters.ts';
 import { displayPath } from '../runner/format.ts';
+import { t } from '../runner/language.ts';
 import { lessonFromArgs } from './check.ts';
+import { speakLearnersLanguage, titleOf } from './lang.ts';
 
 const BACKUPS_KEPT = 10;
 
@@ -55,13 +57,14 @@ async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await rl.question(question);
-    return /^y(es)?$/i.test(answer.trim());
+    return /^(y(es)?|是|好|对)$/i.test(answer.trim());
   } finally {
     rl.close();
   }
 }
 
 async function main(): Promise<void> {
+  speakLearnersLanguage();
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { yes: { type: 'boolean', short: 'y' }, dir: { type: 'string' } } });
   const lesson = lessonFromArgs(positionals[0], 'reset');
   const dir = values.dir ? resolve(ROOT, values.dir) : lessonDir(lesson);
@@ -70,27 +73,30 @@ async function main(): Promise<void> {
   const plan = await planReset(lesson, dir);
   const folder = displayPath(dir);
   if (plan.changed.length === 0) {
-    console.log(`${lesson.id}: ${lesson.files.map((file) => `${folder}/${file}`).join(', ')} already hold the starter code. Nothing to do.`);
+    const files = lesson.files.map((file) => `${folder}/${file}`);
+    console.log(t(`${lesson.id}: ${files.join(', ')} already hold the starter code. Nothing to do.`, `${lesson.id}：${files.join('、')} 里已经是起始代码了，不用重置。`));
     return;
   }
-  console.log(`${pc.bold(`${lesson.id} · ${lesson.title}`)}`);
-  console.log(`This puts the starter code back in ${plan.changed.map((file) => pc.bold(`${folder}/${file}`)).join(', ')}.`);
-  console.log(pc.dim(`Other files and other lessons are not touched. A copy of the replaced files goes to .workbook/backups/.`));
+  console.log(`${pc.bold(`${lesson.id} · ${titleOf(lesson)}`)}`);
+  const replaced = plan.changed.map((file) => pc.bold(`${folder}/${file}`));
+  console.log(t(`This puts the starter code back in ${replaced.join(', ')}.`, `这会把 ${replaced.join('、')} 恢复成起始代码。`));
+  console.log(pc.dim(t('Other files and other lessons are not touched. A copy of the replaced files goes to .workbook/backups/.', '其他文件和其他课程都不受影响。被替换的文件会先备份到 .workbook/backups/。')));
   if (!yes) {
     if (!process.stdin.isTTY) {
       // Piped input (echo y | …) is not a person answering: never replace work on it.
-      console.error(`Nothing changed: reset asks before it replaces your files, and it needs a terminal to ask in (its input is not one). To confirm without a prompt: npm run reset ${lesson.id} -- --yes`);
+      console.error(t(`Nothing changed: reset asks before it replaces your files, and it needs a terminal to ask in (its input is not one). To confirm without a prompt: npm run reset ${lesson.id} -- --yes`,
+        `什么也没改：reset 替换你的文件之前要先问你，而提问需要一个终端（现在的输入不是终端）。不经询问直接确认：npm run reset ${lesson.id} -- --yes`));
       process.exitCode = 1;
       return;
     }
-    if (!(await confirm(`Replace your version with the starter? [y/N] `))) {
-      console.log('Nothing changed.');
+    if (!(await confirm(t('Replace your version with the starter? [y/N] ', '用起始代码替换你的版本吗？[y/N] ')))) {
+      console.log(t('Nothing changed.', '什么也没改。'));
       return;
     }
   }
   const backup = applyReset(lesson, plan);
-  console.log(pc.green(`Restored ${plan.changed.join(', ')} of ${lesson.id}.`) + (backup ? ` Your previous version is in ${displayPath(backup)}/.` : ''));
-  console.log(`Start again with: npm run check ${lesson.id}`);
+  console.log(pc.green(t(`Restored ${plan.changed.join(', ')} of ${lesson.id}.`, `已恢复 ${lesson.id} 的 ${plan.changed.join('、')}。`)) + (backup ? t(` Your previous version is in ${displayPath(backup)}/.`, `你之前的版本在 ${displayPath(backup)}/。`) : ''));
+  console.log(t(`Start again with: npm run check ${lesson.id}`, `重新开始：npm run check ${lesson.id}`));
 }
 
 if (isMain(import.meta.url)) await main();

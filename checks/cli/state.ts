@@ -13,7 +13,7 @@ export interface WorkbookState {
   /** The language the learner chose with `npm run lang` (lang.ts). */
   lang?: string;
   /** Lesson folder → its last status and the hash of what it depended on (status-cache.ts). */
-  statuses?: Record<string, { key: string; state: string; passedChecks: number; reason?: string }>;
+  statuses?: Record<string, { key: string; state: string; passedChecks: number; reason?: string; lang?: string }>;
 }
 
 /** WORKBOOK_STATE lets tests use a scratch file. */

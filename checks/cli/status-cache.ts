@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lessonDir, lessons, ROOT, type Lesson } from '../lessons.ts';
+import { activeLanguage } from '../runner/language.ts';
 import type { LessonEntry, LessonStatus } from './progress.ts';
 import { readState, updateState } from './state.ts';
 
 /** Shared code a lesson's result depends on besides its own folder. */
-const SHARED = ['checks/harness.ts', 'checks/ports.ts', 'checks/runner/setup.ts', 'checks/runner/variant-setup.ts', 'checks/runner/child.mjs', 'package-lock.json', 'tsconfig.json', 'lib'];
+const SHARED = ['checks/harness.ts', 'checks/ports.ts', 'checks/programs.ts', 'checks/wire.ts', 'checks/runner/language.ts', 'checks/runner/setup.ts', 'checks/runner/variant-setup.ts', 'checks/runner/child.mjs', 'package-lock.json', 'tsconfig.json', 'lib'];
 
 function addTree(hash: ReturnType<typeof createHash>, path: string): void {
   let stat;
@@ -38,12 +39,22 @@ interface Kept {
   state: LessonStatus['state'];
   passedChecks: number;
   reason?: string;
+  /** The language `reason` is in (a check's name, in the learner's language then). */
+  lang?: string;
 }
 
-export function readCachedStatus(entry: LessonEntry, key: string): LessonStatus | undefined {
+/**
+ * The kept status of a lesson whose files have not changed (same key). Its reason (a check's
+ * name) is in the language of the run that found it: with `sameLanguage`, a status whose reason
+ * the learner would now read in the other language counts as not kept (the overview runs that
+ * lesson again); without, the state is given and a reason in another language is left out.
+ */
+export function readCachedStatus(entry: LessonEntry, key: string, sameLanguage = false): LessonStatus | undefined {
   const kept = readState().statuses?.[entry.dir] as Kept | undefined;
   if (!kept || kept.key !== key) return undefined;
-  return { ...entry, state: kept.state, passedChecks: kept.passedChecks, ...(kept.reason ? { reason: kept.reason } : {}) };
+  const wordsFit = (kept.lang ?? 'en') === activeLanguage();
+  if (sameLanguage && kept.reason && !wordsFit) return undefined;
+  return { ...entry, state: kept.state, passedChecks: kept.passedChecks, ...(kept.reason && wordsFit ? { reason: kept.reason } : {}) };
 }
 
 export function writeCachedStatuses(entries: readonly { status: LessonStatus; key: string }[]): void {
@@ -51,7 +62,7 @@ export function writeCachedStatuses(entries: readonly { status: LessonStatus; ke
   updateState((state) => {
     state.statuses ??= {};
     for (const { status, key } of entries) {
-      state.statuses[status.dir] = { key, state: status.state, passedChecks: status.passedChecks, ...(status.reason ? { reason: status.reason } : {}) };
+      state.statuses[status.dir] = { key, state: status.state, passedChecks: status.passedChecks, ...(status.reason ? { reason: status.reason } : {}), lang: activeLanguage() };
     }
   });
 }

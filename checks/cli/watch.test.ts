@@ -23,7 +23,8 @@ interface Session {
 
 function startWatch(dir: string, extra: string[] = []): Session {
   const marker = randomUUID();
-  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: `${dir}--state.json`, NO_COLOR: '1' };
+  // English whatever the machine's LANG (the words matched below are the English ones).
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: `${dir}--state.json`, NO_COLOR: '1', WORKBOOK_LANG: 'en' };
   delete env.FORCE_COLOR; // picocolors colours whenever it is set, even to 0
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/watch.ts'), lesson.id, '--dir', dir, ...extra], {
     cwd: ROOT,

@@ -258,6 +258,9 @@ async function main() {
   const cacheDir = config.cacheDir;
   if (cacheDir) pruneCache(cacheDir);
   if (config.stopAtFirstFailure) process.env.WORKBOOK_STOP_AT_FIRST_FAILURE = '1';
+  // The learner's language, for every message the checks write (checks/runner/language.ts reads
+  // it in each worker). Always set: a WORKBOOK_LANG inherited from the caller must not win.
+  process.env.WORKBOOK_LANG = config.lang === 'zh-CN' ? 'zh-CN' : 'en';
   const ctx = await createVitest('test', {
     config: false,
     root: ROOT,

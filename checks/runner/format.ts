@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import pc from 'picocolors';
 import { ROOT } from '../lessons.ts';
 import type { ErrorInfo } from './events.ts';
+import { t } from './language.ts';
 import type { StuckFrame } from './run-checks.ts';
-import { WIRE_HEADER } from '../wire.ts';
+import { WIRE_HEADERS } from '../wire.ts';
 
 /** Stack frames from the learner's and lessons' files; the runner's, vitest's and node's are noise. */
 export function learnerFrames(stack: string | undefined): string[] {
@@ -21,8 +22,11 @@ export function learnerFrames(stack: string | undefined): string[] {
 export function formatError(error: ErrorInfo, indent = '    '): string {
   const lines: string[] = [];
   if (error.name === 'TodoError') {
-    lines.push(`Not done yet: ${error.message}`);
-    lines.push(...learnerFrames(error.stack).slice(0, 1).map((frame) => pc.dim(`(the todo(...) call is ${frame.replace(/^at\s+(\S+\s+\()?/, 'at ').replace(/\)$/, '')})`)));
+    lines.push(t(`Not done yet: ${error.message}`, `还没完成：${error.message}`));
+    lines.push(...learnerFrames(error.stack).slice(0, 1).map((frame) => {
+      const where = frame.replace(/^at\s+(\S+\s+\()?/, '').replace(/\)$/, '');
+      return pc.dim(t(`(the todo(...) call is at ${where})`, `（todo(...) 调用在 ${where}）`));
+    }));
     return lines.map((line) => `${indent}${colourLine(line)}`).join('\n');
   }
   const { message, wire } = splitWire(error.message);
@@ -35,16 +39,17 @@ export function formatError(error: ErrorInfo, indent = '    '): string {
     lines.push(`${error.name}: ${error.message}`);
   }
   // Frames point at the learner's own code; for a CheckFailure they show where it was raised.
-  const frames = error.name === 'CheckFailure' && !/threw|crash|TODO/.test(message) ? [] : learnerFrames(error.stack);
+  const frames = error.name === 'CheckFailure' && !/threw|crash|TODO|崩溃/.test(message) ? [] : learnerFrames(error.stack);
   lines.push(...frames.map((frame) => pc.dim(frame)));
   lines.push(...formatWire(wire));
   return lines.map((line) => `${indent}${colourLine(line)}`).join('\n');
 }
 
-/** A failure message and the wire transcript the harness put under it (see checks/wire.ts). */
+/** A failure message and the wire transcript the harness put under it (see checks/wire.ts), in either language. */
 export function splitWire(text: string): { message: string; wire: string[] } {
-  const at = text.indexOf(`\n${WIRE_HEADER}`);
-  if (at < 0) return { message: text, wire: [] };
+  const found = [WIRE_HEADERS.en, WIRE_HEADERS.zh].map((header) => text.indexOf(`\n${header}`)).filter((at) => at >= 0);
+  if (found.length === 0) return { message: text, wire: [] };
+  const at = Math.min(...found);
   return { message: text.slice(0, at), wire: text.slice(at + 1).split('\n') };
 }
 
@@ -59,15 +64,16 @@ function formatWire(wire: readonly string[]): string[] {
   const hidden = entries.length - shown.length;
   return [
     pc.dim(header),
-    ...(hidden > 0 ? [pc.dim(`  … ${hidden} earlier (add -- --wire to see every frame)`)] : []),
+    ...(hidden > 0 ? [pc.dim(t(`  … ${hidden} earlier (add -- --wire to see every frame)`, `  … 前面还有 ${hidden} 条（加上 -- --wire 可以看到每一帧）`))] : []),
     ...shown.map((line) => pc.dim(line)),
   ];
 }
 
+/** Colours the "Got" and "Hint" lines of a failure (the harness writes them in either language). */
 function colourLine(line: string): string {
-  if (line.startsWith('Expected ')) return line;
-  if (line.startsWith('Got ')) return pc.red(line);
-  if (line.startsWith('Hint: ')) return pc.cyan(line);
+  if (line.startsWith('Expected ') || line.startsWith('期望：')) return line;
+  if (line.startsWith('Got ') || line.startsWith('实际：')) return pc.red(line);
+  if (line.startsWith('Hint: ') || line.startsWith('提示：')) return pc.cyan(line);
   return line;
 }
 
@@ -124,19 +130,23 @@ export function formatLoadError(error: ErrorInfo, indent = '    '): string {
   if (compile) {
     const where = `${displayPath(compile.file)}:${compile.line}:${compile.column}`;
     return [
-      pc.red(`Syntax error in ${where}: ${compile.message}`),
+      pc.red(t(`Syntax error in ${where}: ${compile.message}`, `${where} 有语法错误：${compile.message}`)),
       ...codeFrame(compile.file, compile.line, compile.column),
-      pc.cyan('Hint: TypeScript could not read this file, so no check could run. The mistake is at the marker or just before it (a missing bracket, quote or comma).'),
+      pc.cyan(t('Hint: TypeScript could not read this file, so no check could run. The mistake is at the marker or just before it (a missing bracket, quote or comma).',
+        '提示：TypeScript 读不懂这个文件，所以一个检查也没法运行。错误就在 ^ 标记处，或者紧挨在它前面（少了括号、引号或逗号）。')),
     ].map((line) => `${indent}${line}`).join('\n');
   }
   if (error.name === 'TodoError') return formatError(error, indent);
   const frames = learnerFrames(error.stack);
   const origin = /\(?([^\s()]+\.[cm]?[jt]s):\d+/.exec(frames[0] ?? '')?.[1];
   return [
-    pc.red(`${origin ? `${origin} threw` : 'Your code threw'} while it was being loaded, before any check ran:`),
+    pc.red(origin
+      ? t(`${origin} threw while it was being loaded, before any check ran:`, `${origin} 在加载时就抛出了异常，一个检查都还没运行：`)
+      : t('Your code threw while it was being loaded, before any check ran:', '你的代码在加载时就抛出了异常，一个检查都还没运行：')),
     `${error.name}: ${error.message}`,
     ...frames.map((frame) => pc.dim(frame)),
-    pc.cyan('Hint: code at the top level of a file runs as soon as the file is imported. Keep it inside functions (createServer, runClient) that the checks call.'),
+    pc.cyan(t('Hint: code at the top level of a file runs as soon as the file is imported. Keep it inside functions (createServer, runClient) that the checks call.',
+      '提示：写在文件最外层的代码，文件一被 import 就会执行。把它放进检查会调用的函数里（createServer、runClient）。')),
   ].map((line) => `${indent}${line}`).join('\n');
 }
 
@@ -144,28 +154,33 @@ export function formatLoadError(error: ErrorInfo, indent = '    '): string {
 export function formatStuck(frames: readonly StuckFrame[], indent = '    '): string {
   const [top, ...rest] = frames;
   if (!top) return '';
-  const lines = [`Your code was stuck at ${top.file}:${top.line}${top.function !== '(top level)' ? ` in ${top.function}()` : ''}:`];
+  const at = `${top.file}:${top.line}`;
+  const inside = top.function !== '(top level)';
+  const lines: string[] = [inside ? t(`Your code was stuck at ${at} in ${top.function}():`, `你的代码卡在 ${at}，${top.function}() 里：`) : t(`Your code was stuck at ${at}:`, `你的代码卡在 ${at}：`)];
   if (top.source) lines.push(`  ${pc.red(top.source)}`);
-  for (const frame of rest.slice(0, 3)) lines.push(pc.dim(`called from ${frame.file}:${frame.line}${frame.function !== '(top level)' ? ` (${frame.function})` : ''}`));
+  for (const frame of rest.slice(0, 3)) {
+    const from = `${frame.file}:${frame.line}${frame.function !== '(top level)' ? ` (${frame.function})` : ''}`;
+    lines.push(pc.dim(t(`called from ${from}`, `调用自 ${from}`)));
+  }
   return lines.map((line) => `${indent}${line}`).join('\n');
 }
 
-/** Plain words for the type errors a learner meets most; the compiler's own text follows. */
-const TYPE_ERROR_WORDS: Record<string, string> = {
-  TS2322: 'a value of one type is stored where another type is expected',
-  TS2345: 'a function is called with an argument of the wrong type',
-  TS2339: 'the code uses a property that this type does not have',
-  TS2551: 'the code uses a property that this type does not have (a typo?)',
-  TS2304: 'the code uses a name that is not defined or imported',
-  TS2554: 'a function is called with the wrong number of arguments',
-  TS2532: 'the value may be undefined here: check it first',
-  TS18048: 'the value may be undefined here: check it first',
-  TS18047: 'the value may be null here: check it first',
-  TS7006: 'a parameter has no type and none can be inferred: give it one',
-  TS2769: 'no version (overload) of this function accepts these arguments',
-  TS2355: 'a function that declares a return type does not return a value on every path',
-  TS2366: 'a function that declares a return type does not return a value on every path',
-  TS2801: 'a Promise is used where its value was meant: is an await missing?',
+/** Plain words for the type errors a learner meets most, [English, Chinese]; the compiler's own text follows. */
+const TYPE_ERROR_WORDS: Record<string, [string, string]> = {
+  TS2322: ['a value of one type is stored where another type is expected', '把一种类型的值放到了需要另一种类型的地方'],
+  TS2345: ['a function is called with an argument of the wrong type', '调用函数时传了类型不对的参数'],
+  TS2339: ['the code uses a property that this type does not have', '代码用了这个类型没有的属性'],
+  TS2551: ['the code uses a property that this type does not have (a typo?)', '代码用了这个类型没有的属性（是不是拼错了？）'],
+  TS2304: ['the code uses a name that is not defined or imported', '代码用了一个既没定义、也没 import 的名字'],
+  TS2554: ['a function is called with the wrong number of arguments', '调用函数时参数个数不对'],
+  TS2532: ['the value may be undefined here: check it first', '这里的值可能是 undefined：先检查一下'],
+  TS18048: ['the value may be undefined here: check it first', '这里的值可能是 undefined：先检查一下'],
+  TS18047: ['the value may be null here: check it first', '这里的值可能是 null：先检查一下'],
+  TS7006: ['a parameter has no type and none can be inferred: give it one', '参数没有类型，也推断不出来：给它写上类型'],
+  TS2769: ['no version (overload) of this function accepts these arguments', '这个函数没有哪个版本（重载）接受这些参数'],
+  TS2355: ['a function that declares a return type does not return a value on every path', '函数声明了返回类型，却不是每条路径都有返回值'],
+  TS2366: ['a function that declares a return type does not return a value on every path', '函数声明了返回类型，却不是每条路径都有返回值'],
+  TS2801: ['a Promise is used where its value was meant: is an await missing?', '本该用 Promise 的结果，却直接用了 Promise 本身：是不是少了 await？'],
 };
 
 export interface TypeErrorInfo {
@@ -180,12 +195,14 @@ export interface TypeErrorInfo {
 export function formatTypeErrors(errors: readonly TypeErrorInfo[], indent = '    ', limit = 3): string {
   const lines: string[] = [];
   for (const error of errors.slice(0, limit)) {
-    const words = TYPE_ERROR_WORDS[error.code];
-    lines.push(pc.red(`${displayPath(error.file)}:${error.line}:${error.column} ${error.code}: ${words ? `${words}.` : error.message}`));
-    if (words) lines.push(pc.dim(`TypeScript says: ${error.message}`));
+    const pair = TYPE_ERROR_WORDS[error.code];
+    const words = pair ? t(`${pair[0]}.`, `${pair[1]}。`) : error.message;
+    lines.push(pc.red(`${displayPath(error.file)}:${error.line}:${error.column} ${error.code}: ${words}`));
+    if (pair) lines.push(pc.dim(t(`TypeScript says: ${error.message}`, `TypeScript 的原话：${error.message}`)));
     lines.push(...codeFrame(error.file, error.line, error.column, 1));
   }
-  if (errors.length > limit) lines.push(pc.dim(`… and ${errors.length - limit} more (npx tsc -p tsconfig.json lists them all)`));
-  lines.push(pc.cyan('Hint: the checks ran your code anyway (TypeScript\'s types are erased when it runs), but the compiler says these lines are wrong. Fix them: a lesson is done only when it has no type errors.'));
+  if (errors.length > limit) lines.push(pc.dim(t(`… and ${errors.length - limit} more (npx tsc -p tsconfig.json lists them all)`, `… 还有 ${errors.length - limit} 个（npx tsc -p tsconfig.json 会全部列出）`)));
+  lines.push(pc.cyan(t('Hint: the checks ran your code anyway (TypeScript\'s types are erased when it runs), but the compiler says these lines are wrong. Fix them: a lesson is done only when it has no type errors.',
+    '提示：检查照样运行了你的代码（运行时 TypeScript 的类型会被擦掉），但编译器说这几行有错。改好它们：没有类型错误，这一课才算完成。')));
   return lines.map((line) => `${indent}${line}`).join('\n');
 }

@@ -153,7 +153,7 @@ describe.concurrent('the check runner', { timeout: 3 * HANG_GUARD_MS }, () => {
     const started = performance.now();
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/check.ts'), 'lesson-01', '--dir', scratch['loop-at-import'] ?? ''], {
-        cwd: ROOT, env: { ...process.env, WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: join(ROOT, '.workbook', `state-hardening-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
+        cwd: ROOT, env: { ...process.env, WORKBOOK_LANG: 'en', WORKBOOK_TEST_MARK: marker, WORKBOOK_STATE: join(ROOT, '.workbook', `state-hardening-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
       }, (error, out) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout: out }));
     });
     expect(performance.now() - started).toBeLessThan(HANG_GUARD_MS);
@@ -169,7 +169,7 @@ describe('npm run check and TypeScript', () => {
   it('fails a lesson whose checks pass but whose files have a type error, naming the file, line and code', async () => {
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'checks/cli/check.ts'), 'lesson-01', '--dir', scratch.typed ?? ''], {
-        cwd: ROOT, env: { ...process.env, NO_COLOR: '1', WORKBOOK_STATE: join(ROOT, '.workbook', `state-typed-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
+        cwd: ROOT, env: { ...process.env, NO_COLOR: '1', WORKBOOK_LANG: 'en', WORKBOOK_STATE: join(ROOT, '.workbook', `state-typed-${process.pid}.json`) }, timeout: 2 * HANG_GUARD_MS,
       }, (error, out) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout: out }));
     });
     expect(code).toBe(1);

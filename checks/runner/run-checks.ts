@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { ROOT } from '../lessons.ts';
 import type { CheckEvent, ErrorInfo } from './events.ts';
+import type { Language } from './language.ts';
 import { spawnCheckChild, takeWarmChild } from './spawn-child.mjs';
 
 export { warmUp } from './spawn-child.mjs';
@@ -104,6 +105,11 @@ export interface RunOptions {
   /** Cancels the run: the child is killed at once and the report has `cancelled`. */
   signal?: AbortSignal;
   onEvent?: (event: CheckEvent) => void;
+  /**
+   * The language of the checks' messages and names (default English: the contract, tests). The
+   * CLI passes the learner's (activeLanguage()).
+   */
+  language?: Language;
 }
 
 /** What child.mjs gets in its { type: 'run' } message. */
@@ -117,6 +123,8 @@ interface ChildConfig {
   stopAtFirstFailure: boolean;
   /** null: no on-disk module cache for this run. */
   cacheDir: string | null;
+  /** Passed to the workers as WORKBOOK_LANG. */
+  lang: Language;
 }
 
 /** vitest itself must be up and running a file within this long, even on a very busy machine. */
@@ -155,6 +163,7 @@ export async function runChecks(options: RunOptions): Promise<RunReport> {
     maxWorkers,
     stopAtFirstFailure: options.stopAtFirstFailure ?? false,
     cacheDir: options.moduleCache === false ? null : join(ROOT, '.workbook', 'cache', 'vitest'),
+    lang: options.language ?? 'en',
   };
   // A child started ahead of time (warmUp) has vitest loaded already.
   const child = takeWarmChild() ?? spawnCheckChild();

@@ -12,6 +12,7 @@
 //   check that is merely slow on a busy machine, which the soft time limit handles.
 import { BroadcastChannel } from 'node:worker_threads';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { failureMessage, t } from './language.ts';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -55,7 +56,8 @@ beforeAll(() => {
     channel.postMessage({
       type: 'warning',
       file: checkFile,
-      text: 'A server started listening when your files were imported, before any check ran. Code at the top level of a file runs on every import: start servers inside createServer (and only when the file is run as a program: the isMain(...) line at the end).',
+      text: t('A server started listening when your files were imported, before any check ran. Code at the top level of a file runs on every import: start servers inside createServer (and only when the file is run as a program: the isMain(...) line at the end).',
+        '你的文件一被 import，还没运行任何检查，就有服务器开始监听了。文件最外层的代码每次 import 都会执行：服务器要在 createServer 里启动（而且只在文件作为程序运行时才启动：见文件末尾那行 isMain(...)）。'),
     });
   }
 });
@@ -63,7 +65,7 @@ beforeAll(() => {
 // vitest reads the hooks' first parameter as fixtures: it must be destructured.
 beforeEach(({ skip, task }) => {
   pending.clear();
-  if (stopAtFirstFailure && fileFailed) skip('an earlier check of this lesson failed');
+  if (stopAtFirstFailure && fileFailed) skip(t('an earlier check of this lesson failed', '这一课前面的检查没通过'));
   checkStarted = performance.now();
   channel.postMessage({ type: 'running', file: task.file.filepath, name: task.name });
 });
@@ -92,10 +94,11 @@ function explainTimeout(error: { name?: string; message: string; stack?: string 
   const site = sites.at(-1);
   const seconds = Number(timedOut[1]) / 1000;
   error.name = 'CheckFailure';
-  error.message = [
-    `Expected the check to finish within ${seconds} s`,
-    site ? `Got no end: it was still waiting at ${site}` : 'Got no end: it was still running',
-    'Hint: something there never finished: a promise that never resolves, or an event your code waits for ("open", "message", "close") that never comes. Every path of your code must resolve, reject or time out.',
-  ].join('\n');
+  error.message = failureMessage({
+    expected: t(`the check to finish within ${seconds} s`, `检查在 ${seconds} 秒内结束`),
+    actual: site ? t(`no end: it was still waiting at ${site}`, `没有结束：它还在等 ${site}`) : t('no end: it was still running', '没有结束：它还在运行'),
+    hint: t('something there never finished: a promise that never resolves, or an event your code waits for ("open", "message", "close") that never comes. Every path of your code must resolve, reject or time out.',
+      '那里有东西一直没完成：一个永远不 resolve 的 promise，或者你的代码在等一个永远不会来的事件（"open"、"message"、"close"）。代码的每条路径都必须 resolve、reject 或者超时。'),
+  });
   error.stack = `${error.name}: ${error.message}`;
 }

@@ -133,7 +133,17 @@ export default [
     name: 'no-send-buffer-limit',
     mistake: 'leaves out limitSendBuffer(socket), so a client that sends echo requests and never reads makes the server queue its replies without limit',
     edits: [{ file: 'server.ts', find: '    limitSendBuffer(socket);\n', replace: '' }],
-    mustFail: ['stops reading from a client that never reads its replies'],
+    mustFail: ['stops reading from a client that never reads its replies', 'floods tiny invalid requests'],
+  },
+  {
+    name: 'send-buffer-looked-at-once-per-turn',
+    mistake: 'replaces the given limitSendBuffer(socket) with its own look at bufferedAmount in setImmediate, once per turn of the event loop, so the thousands of tiny requests one read carries are all answered before it pauses',
+    edits: [{
+      file: 'server.ts',
+      find: '    limitSendBuffer(socket);\n',
+      replace: '    socket.on(\'message\', () => setImmediate(() => { if (socket.bufferedAmount > 1024 * 1024) socket.pause(); }));\n',
+    }],
+    mustFail: ['floods tiny invalid requests'],
   },
   {
     name: 'logs-client-text-raw',

@@ -41,6 +41,7 @@ const cases: { lesson: string; server?: string; options?: Record<string, unknown
   { lesson: 'lesson-06', stdout: "subprotocol: workbook.v1\npy-1 {'sum': 5}\nerror bad_json None\nbinary_not_supported\npy-2" },
   { lesson: 'lesson-07', options: { heartbeatMs: 150 }, stdout: 'Welcome, peer #1\nEcho: still here' },
   { lesson: 'lesson-08', stdout: "c1 recv ['c1: hi', 'c2: hi']\nc2 recv ['c1: hi', 'c2: hi']" },
+  { lesson: 'lesson-09', stdout: "alice welcome ['py-alice']\nbob welcome ['py-alice', 'py-bob']\nalice {'type': 'joined', 'name': 'py-bob'}\nmimic error name_taken\nalice chat py-bob hi\nalice {'type': 'left', 'name': 'py-bob'}" },
 ];
 
 let running: WebSocketServer | undefined;

@@ -176,8 +176,13 @@ export async function runVariants(variants: readonly Variant[], options: Contrac
     const suspects: Variant[] = [];
     for (const variant of pending) {
       const hung = report.timedOut?.file !== undefined && report.timedOut.file.startsWith(`${variant.dir}/`);
+      // Stopped after long silence without being seen running its own code (its worker starved
+      // or stuck in the runner, not in the lesson): not proof against it, so it runs again alone.
+      const unconfirmed = hung && (report.timedOut?.stuckAt?.length ?? 0) === 0;
       const complete = missingResults(variant, report) === undefined;
-      if (complete || hung || round >= MAX_ROUNDS || !(report.timedOut || report.crashed)) {
+      if (unconfirmed && round < MAX_ROUNDS) {
+        suspects.push(variant);
+      } else if (complete || hung || round >= MAX_ROUNDS || !(report.timedOut || report.crashed)) {
         outcomes.set(variant, judge(variant, report));
       } else if (report.crashed && inAny(variant, report.unfinishedFiles)) {
         suspects.push(variant);

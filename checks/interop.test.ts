@@ -42,6 +42,8 @@ const cases: { lesson: string; server?: string; options?: Record<string, unknown
   { lesson: 'lesson-07', options: { heartbeatMs: 150 }, stdout: 'Welcome, peer #1\nEcho: still here' },
   { lesson: 'lesson-08', stdout: "c1 recv ['c1: hi', 'c2: hi']\nc2 recv ['c1: hi', 'c2: hi']" },
   { lesson: 'lesson-09', stdout: "alice welcome ['py-alice']\nbob welcome ['py-alice', 'py-bob']\nalice {'type': 'joined', 'name': 'py-bob'}\nmimic error name_taken\nalice chat py-bob hi\nalice {'type': 'left', 'name': 'py-bob'}" },
+  { lesson: 'lesson-10', stdout: "py-alice joined lobby ['py-alice']\npy-bob joined lobby ['py-alice', 'py-bob']\npy-bob joined games ['py-bob']\npy-alice {'type': 'member_joined', 'room': 'lobby', 'name': 'py-bob'}\npy-carol joined games ['py-bob', 'py-carol']\npy-bob {'type': 'member_joined', 'room': 'games', 'name': 'py-carol'}\npy-carol games py-bob hi games\npy-bob games py-bob hi games\npy-alice lobby py-alice hi lobby\npy-bob {'type': 'chat', 'room': 'lobby', 'from': 'py-alice', 'text': 'hi lobby'}\npy-bob {'type': 'member_left', 'room': 'games', 'name': 'py-carol'}\npy-alice {'type': 'member_left', 'room': 'lobby', 'name': 'py-bob'}" },
+  { lesson: 'lesson-11', stdout: 'Welcome, py-alice\npy-alice: hello from Python\nno token refused 401\nforged token refused 401\nexpired token refused 401\nforeign page refused 403' },
 ];
 
 let running: WebSocketServer | undefined;

@@ -13,6 +13,8 @@ import l06 from './lessons/lesson-06-message-protocol/lesson.ts';
 import l07 from './lessons/lesson-07-heartbeat-reconnect/lesson.ts';
 import l08 from './lessons/lesson-08-broadcast/lesson.ts';
 import l09 from './lessons/lesson-09-usernames/lesson.ts';
+import l10 from './lessons/lesson-10-rooms/lesson.ts';
+import l11 from './lessons/lesson-11-auth/lesson.ts';
 
 export interface Lesson {
   /** `lesson-NN`: what learners type. Numbers are fixed once published. */
@@ -35,7 +37,7 @@ export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const LESSON_META_DIR = join(ROOT, 'checks', 'lessons');
 
 // Each lesson's entry lives in its maintainer folder; a test fails when a folder is missing here.
-export const lessons: readonly Lesson[] = [l01, l02, l03, l04, l05, l06, l07, l08, l09];
+export const lessons: readonly Lesson[] = [l01, l02, l03, l04, l05, l06, l07, l08, l09, l10, l11];
 
 /** Folder name, e.g. lesson-01-echo. */
 export function lessonFolder(lesson: Lesson): string {

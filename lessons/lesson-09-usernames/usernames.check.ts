@@ -1,7 +1,7 @@
 // Self-checks for lesson 09. Run: npm run check lesson-09
 // Each check starts your server (or a test server, for the client) for real, on 127.0.0.1 with a
 // free port, and speaks raw JSON to it: the checks test the protocol in the README, not your types.
-// The join deadline and the heartbeat run on a fake clock (fake-clock.ts): no check waits for them.
+// The join deadline and the heartbeat run on a fake clock (checks/fake-clock.ts): no check waits for them.
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -9,7 +9,7 @@ import { describe } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, expectEqual, expectLoopbackByDefault, fail, show, survives, t, tcpSocket, verbatim, WAIT_MS, type Endpoint, type Harness, type RunningServer, type Text } from '../../checks/harness.ts';
 import { doneAndExited, exited, importStartsNothing, programSaid, runProgram, startServerProgram } from '../../checks/programs.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../../checks/fake-clock.ts';
 import { createServer, type UsernameServer, type UsernameServerOptions } from './server.ts';
 import { runClient } from './client.ts';
 

@@ -159,8 +159,10 @@ export async function runVariants(variants: readonly Variant[], options: Contrac
   const run = (batch: readonly Variant[]): Promise<RunReport> => runChecks({
     paths: batch.map((variant) => variant.dir),
     // Hard limits catch code that never yields (an endless loop); hangs that yield fail softly
-    // at 15 s inside vitest. Wide, so a loaded machine never trips them.
+    // at 30 s inside vitest (a check may set its own). Wide: the whole suite beside the contract
+    // starves some workers for seconds at a time, and a loaded machine must never trip them.
     checkLimitMs: options.checkLimitMs ?? 60_000,
+    checkTimeoutMs: 30_000,
     totalLimitMs: 15 * 60_000,
     maxWorkers: Math.min(batch.length, options.maxWorkers ?? Math.max(2, availableParallelism() * 2)),
     moduleCache: false,

@@ -385,7 +385,7 @@ describe('the protocol server', () => {
     }
     const other = await net.connect(server.url, { label: t('another client', '另一个客户端') });
     await expectStillAnswers(other, t('by another client while one client is stalled', '在一个客户端卡住时，由另一个客户端'));
-  }, 30_000);
+  }, 90_000);
 
   check(t('stops reading at once from a client that floods tiny invalid requests and never reads', '立刻停止读取一个狂发细小的无效请求、却从不读取的客户端'), async ({ net }) => {
     const server = await net.serve(createServer);
@@ -452,7 +452,7 @@ describe('the protocol server', () => {
     }
     const other = await net.connect(server.url, { label: t('another client', '另一个客户端') });
     await expectStillAnswers(other, t('by another client while one client is stalled', '在一个客户端卡住时，由另一个客户端'));
-  }, 30_000);
+  }, 90_000);
 
   check(t('logs each request and rejection, with client text escaped so it cannot forge a log line', '记录每个请求和每次拒绝，客户端的文本要转义，让它伪造不了日志行'), async ({ net }) => {
     const server = await net.serve(createServer);

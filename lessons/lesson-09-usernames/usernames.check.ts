@@ -304,7 +304,7 @@ describe('leaving', () => {
     const { names, members } = usernames(server);
     expectEqual([...names.keys()], ['watcher'], t('the keys in server.names after everyone but the watcher left', '除了旁观者都离开之后 server.names 里的 key'), LEAVE_HINT);
     await net.waitUntil(() => members.size === 1, WAIT_MS, () => ({ expected: t('server.members to hold only the watcher', 'server.members 里只剩旁观者'), actual: verbatim(`${members.size}`), hint: t('remove the connection from members in its "close" listener, joined or not.', '在 "close" 监听器里把连接从 members 删除，不论它是否加入过。') }));
-  }, 30_000);
+  }, 90_000);
 
   check(t('takes a message of exactly 16 KiB', '接受恰好 16 KiB 的消息'), async ({ net }) => {
     const server = await serve(net);

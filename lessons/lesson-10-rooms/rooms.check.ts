@@ -529,7 +529,7 @@ describe('leaving', () => {
     expectEqual([...names.keys()], ['watcher'], t('the keys in server.names after everyone but the watcher left', '除了旁观者都离开之后 server.names 里的 key'), GONE_HINT);
     expectEqual(rooms.memberCount, 1, t('rooms.memberCount (members in at least one room)', 'rooms.memberCount（至少在一个房间里的成员数）'), GONE_HINT);
     await net.waitUntil(() => members.size === 1, WAIT_MS, () => ({ expected: t('server.members to hold only the watcher', 'server.members 里只剩旁观者'), actual: verbatim(`${members.size}`), hint: t('remove the connection from members in its "close" listener, named or not.', '在 "close" 监听器里把连接从 members 删除，不论它是否打过招呼。') }));
-  }, 30_000);
+  }, 90_000);
 
   check(t('after 10,000 join and leave cycles, and after every client left, the room map is empty', '加入、离开 10,000 次之后，以及所有客户端离开之后，房间表是空的'), async ({ net }) => {
     const server = await serve(net);

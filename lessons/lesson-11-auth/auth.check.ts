@@ -609,7 +609,7 @@ describe('sessions', () => {
         hint: t('clock.clearTimeout(expiry) in the "close" listener: the real clearTimeout, so a session that left sets nothing off later.', '在 "close" 监听器里 clock.clearTimeout(expiry)：真实的 clearTimeout，这样离开的会话以后不会再触发任何东西。'),
       });
     }
-  }, 30_000);
+  }, 90_000);
 
   check(t('the server survives a malformed frame, and closes an oversize message with 1009 and a binary frame with 1003', '服务器遇到坏帧不崩溃，超大消息以 1009 关闭，二进制帧以 1003 关闭'), async ({ net }) => {
     const clock = new FakeClock();

@@ -11,14 +11,17 @@ export interface Program {
   /** The exit code once it has exited (-1: killed by a signal, or it could not start). */
   exit: () => number | undefined;
   kill: (signal: NodeJS.Signals) => void;
+  /** When (performance.now()) `text` was first complete on stdout, if it has been. */
+  printedAt: (text: string) => number | undefined;
 }
 
 /**
- * Runs `node --import tsx <args>` in the lesson folder `dir`. HOST, PORT and URL are not passed
- * on from this process unless `env` sets them. Under `npm run mutate` the child runs the same
- * mutant as the check (Stryker's instrumented code reads it from __STRYKER_ACTIVE_MUTANT__).
+ * Starts `node --import tsx <args>` in the lesson folder `dir`, told of every output and its exit
+ * through `onChange`; the caller kills it (runProgram does, when its check ends). HOST, PORT and
+ * URL are not passed on from this process unless `env` sets them. Under `npm run mutate` the child
+ * runs the same mutant as the check (Stryker's instrumented code reads __STRYKER_ACTIVE_MUTANT__).
  */
-export function runProgram(net: Harness, dir: string, args: string[], env: Record<string, string> = {}): Program {
+export function spawnProgram(dir: string, args: string[], env: Record<string, string> = {}, onChange: () => void = () => undefined): Program {
   const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) };
   for (const name of ['HOST', 'PORT', 'URL']) if (!(name in env)) delete childEnv[name];
@@ -26,12 +29,24 @@ export function runProgram(net: Harness, dir: string, args: string[], env: Recor
   let stdout = '';
   let stderr = '';
   let exit: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; net.wakeAll(); });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; net.wakeAll(); });
-  child.on('exit', (code) => { exit = code ?? -1; net.wakeAll(); });
-  child.on('error', (error) => { stderr += String(error); exit ??= -1; net.wakeAll(); });
-  onTestFinished(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal) };
+  // When stdout reached each length: a program's output may be read long after it was printed.
+  const marks: { at: number; length: number }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (text: string) => { stdout += text; marks.push({ at: performance.now(), length: stdout.length }); onChange(); });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; onChange(); });
+  child.on('exit', (code) => { exit = code ?? -1; onChange(); });
+  child.on('error', (error) => { stderr += String(error); exit ??= -1; onChange(); });
+  const printedAt = (text: string): number | undefined => {
+    const at = stdout.indexOf(text);
+    return at < 0 ? undefined : marks.find((mark) => mark.length >= at + text.length)?.at;
+  };
+  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal), printedAt };
+}
+
+/** spawnProgram for a check: it wakes the check's waits, and is killed when the check ends. */
+export function runProgram(net: Harness, dir: string, args: string[], env: Record<string, string> = {}): Program {
+  const program = spawnProgram(dir, args, env, () => net.wakeAll());
+  onTestFinished(() => { if (program.exit() === undefined) program.kill('SIGKILL'); });
+  return program;
 }
 
 /** What the program did so far, for a failure message. */
@@ -58,16 +73,19 @@ export async function exited(net: Harness, program: Program, what: Words, within
 const EXIT_GRACE_MS = 5000;
 
 /**
- * Waits for the program to print `expected` (or end), then for it to exit: a program whose work is
- * done must end by itself, at once. Both waits are hang guards, many times what they need.
+ * Waits for the program to print `expected` (or end), then for it to exit within EXIT_GRACE_MS of
+ * printing it: a program whose work is done must end by itself, at once. Both waits are hang
+ * guards, many times what they need.
  */
 export async function doneAndExited(net: Harness, program: Program, expected: string, command: string): Promise<number> {
-  await net.waitUntil(() => program.exit() !== undefined || program.stdout().includes(expected), 20_000, () => ({
+  await net.waitUntil(() => program.exit() !== undefined || program.printedAt(expected) !== undefined, 20_000, () => ({
     expected: t(`\`${command}\` to print ${show(expected)} within 20 s`, `\`${command}\` 在 20 秒内打印出 ${show(expected)}`),
     actual: programSaid(program),
     hint: t('the checks above say more: run them first.', '上面的检查说得更详细：先让它们通过。'),
   }));
-  return net.waitUntil(() => program.exit(), EXIT_GRACE_MS, () => ({
+  // Counted from when it printed, not from when this looked: it may have been started earlier.
+  const printed = program.printedAt(expected) ?? performance.now();
+  return net.waitUntil(() => program.exit(), printed + EXIT_GRACE_MS - performance.now(), () => ({
     expected: t(`\`${command}\` to exit once it has printed everything and closed`, `\`${command}\` 打印完所有内容、关闭连接之后就退出`),
     actual: t(`it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`, `打印完所有内容 ${EXIT_GRACE_MS / 1000} 秒之后，它还在运行`),
     hint: t('something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',

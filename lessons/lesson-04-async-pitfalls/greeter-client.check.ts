@@ -1,7 +1,6 @@
 // Self-checks for lesson 04. Run: npm run check lesson-04
 // Each check runs your client for real against a server on 127.0.0.1 with a free port, and each
 // one catches one of the traps in README.md.
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { dirname } from 'node:path';
@@ -9,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { check, closedPort, fail, show, t, tcpSocket, WAIT_MS, type Harness, type Peer, type Text } from '../../checks/harness.ts';
-import { exited, programSaid, type Program } from '../../checks/programs.ts';
+import { doneAndExited, exited, programSaid, spawnProgram, type Program } from '../../checks/programs.ts';
 import { createServer, GREETING, replyTo } from './greeter-server.ts';
 import { MAX_MESSAGE_BYTES, MAX_UNREAD_MESSAGES, runClient } from './client.ts';
 
@@ -338,7 +337,7 @@ describe('the program', () => {
     onTestFinished(stopPrograms);
     const { url, client, nowhere, refused } = await (programRuns ??= startProgramRuns());
     const expected = PROGRAM_OUTPUT;
-    const exit = await doneAndExitedSoon(net, client, expected, `npx tsx client.ts ${url}`);
+    const exit = await doneAndExited(net, client, expected, `npx tsx client.ts ${url}`);
     if (exit !== 0 || client.stdout() !== expected) {
       fail({
         expected: t(`\`npx tsx client.ts ${url}\` to print ${show(expected)} and exit with code 0`, `\`npx tsx client.ts ${url}\` 打印 ${show(expected)} 并以退出码 0 结束`),
@@ -620,14 +619,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** The name of the check that runs client.ts as a program: beforeAll looks for it. */
 const PROGRAM_CHECK = t('runs from the command line, exits when done, and says why when nothing listens', '从命令行运行，做完就退出，没有服务器监听时说明原因');
 const PROGRAM_OUTPUT = `Greeting: ${GREETING}\nReceived: ${replyTo(HELLO)}\n`;
-/** How long a program may take to exit once it has printed everything: it needs milliseconds. */
-const EXIT_GRACE_MS = 5000;
-
-/** A run of client.ts, and when (performance.now()) it had printed PROGRAM_OUTPUT, if it has. */
-type ClientRun = Program & { doneAt: () => number | undefined };
-
 /** The program check's two runs of client.ts: against a greeter server, and where nothing listens. */
-interface ProgramRuns { url: string; client: ClientRun; nowhere: string; refused: ClientRun }
+interface ProgramRuns { url: string; client: Program; nowhere: string; refused: Program }
 
 let programRuns: Promise<ProgramRuns> | undefined;
 const stops: (() => void)[] = [];
@@ -659,48 +652,11 @@ async function startProgramRuns(): Promise<ProgramRuns> {
   return { url, client: startClientProgram([url]), nowhere, refused: startClientProgram([nowhere]) };
 }
 
-/**
- * Runs `node --import tsx client.ts <args>` in this folder, as checks/programs.ts's runProgram does
- * (HOST, PORT and URL not passed on; under npm run mutate, the same mutant), but outside a check.
- */
-function startClientProgram(args: string[]): ClientRun {
-  const active = (globalThis as { __stryker__?: { activeMutant?: unknown } }).__stryker__?.activeMutant;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(active === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: String(active) }) };
-  for (const name of ['HOST', 'PORT', 'URL']) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'client.ts', ...args], { cwd: HERE, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let exit: number | undefined;
-  let doneAt: number | undefined;
-  child.stdout.setEncoding('utf8').on('data', (text: string) => {
-    stdout += text;
-    if (doneAt === undefined && stdout.includes(PROGRAM_OUTPUT)) doneAt = performance.now();
-  });
-  child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text; });
-  child.on('exit', (code) => { exit = code ?? -1; });
-  child.on('error', (error) => { stderr += String(error); exit ??= -1; });
-  stops.push(() => { if (exit === undefined) child.kill('SIGKILL'); });
-  return { stdout: () => stdout, stderr: () => stderr, exit: () => exit, kill: (signal) => child.kill(signal), doneAt: () => doneAt };
-}
-
-/**
- * checks/programs.ts's doneAndExited for a program started before its check: waits for it to print
- * `expected` (or end), then for it to exit within EXIT_GRACE_MS of printing it, counted from then
- * and not from when this check began. Both waits are hang guards, many times what they need.
- */
-async function doneAndExitedSoon(net: Harness, program: ClientRun, expected: string, command: string): Promise<number> {
-  await net.waitUntil(() => program.exit() !== undefined || program.doneAt() !== undefined, 20_000, () => ({
-    expected: t(`\`${command}\` to print ${show(expected)} within 20 s`, `\`${command}\` 在 20 秒内打印出 ${show(expected)}`),
-    actual: programSaid(program),
-    hint: t('the checks above say more: run them first.', '上面的检查说得更详细：先让它们通过。'),
-  }));
-  const doneAt = program.doneAt() ?? performance.now();
-  return net.waitUntil(() => program.exit(), doneAt + EXIT_GRACE_MS - performance.now(), () => ({
-    expected: t(`\`${command}\` to exit once it has printed everything and closed`, `\`${command}\` 打印完所有内容、关闭连接之后就退出`),
-    actual: t(`it was still running ${EXIT_GRACE_MS / 1000} s after it printed everything`, `打印完所有内容 ${EXIT_GRACE_MS / 1000} 秒之后，它还在运行`),
-    hint: t('something still keeps the process alive: a timer that was never cleared (clearTimeout once it is no longer needed), or a socket left open. A program ends when nothing is left to wait for.',
-      '还有东西让进程活着：一个没清掉的定时器（不再需要时就 clearTimeout），或者一个没关的 socket。没有任何东西可等了，程序才会结束。'),
-  }));
+/** `node --import tsx client.ts <args>` in this folder, started outside a check: afterAll stops it. */
+function startClientProgram(args: string[]): Program {
+  const program = spawnProgram(HERE, ['client.ts', ...args]);
+  stops.push(() => { if (program.exit() === undefined) program.kill('SIGKILL'); });
+  return program;
 }
 
 /** False only when vitest will skip the check named `name` in `suite` (a filtered run). */

@@ -16,7 +16,7 @@ import { serveBook, type BookServer } from '../serve/server.ts';
 import { buildBook, type BuildResult } from '../src/site.ts';
 import { readIncluded } from '../src/include.ts';
 import { axeProblems as axeOn, setTheme as themeOn } from './axe.ts';
-import { CHROMIUM, chromiumInstalled, launchChromium, type Browser } from './chromium.ts';
+import { CHROMIUM, chromiumInstalled, launchChromium, type Browser } from '../../checks/chromium.ts';
 
 const SHOTS = join(ROOT, 'book', 'screenshots');
 const outDir = join(ROOT, '.workbook', `book-browser-test-${process.pid}`);

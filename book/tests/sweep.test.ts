@@ -12,7 +12,7 @@ import { ROOT } from '../../checks/lessons.ts';
 import { serveBook, type BookServer } from '../serve/server.ts';
 import { buildBook } from '../src/site.ts';
 import { axeProblems, contrastOf, setTheme, THEME_RULES } from './axe.ts';
-import { chromiumInstalled, launchChromium, type Browser } from './chromium.ts';
+import { chromiumInstalled, launchChromium, type Browser } from '../../checks/chromium.ts';
 
 const outDir = join(ROOT, '.workbook', `book-sweep-test-${process.pid}`);
 const stateFile = join(ROOT, '.workbook', `book-sweep-state-${process.pid}.json`);

@@ -21,10 +21,28 @@ export interface Attack {
   payload: string | 'ping';
   /** What the well-behaved client sends to see that the server still answers. */
   probe: string;
+  /**
+   * Sent first by both clients, in order, before the attack or the probe (a chat's join): the
+   * attack then goes through the lesson's real message path, not its refusal of strangers.
+   */
+  prelude?: (who: 'abuser' | 'prober') => string[];
+  /** Text the probe's answer must contain (default: any message counts), where others' traffic also reaches the prober. */
+  answer?: string;
+  /** Headers of both clients' upgrade requests (lesson 11's token). */
+  headers?: () => Record<string, string>;
 }
 
 const echo60k = 'x'.repeat(60_000);
 const envelope = (text: string): string => JSON.stringify({ type: 'echo', version: 1, request_id: 'abuse', payload: { text } });
+const json = (value: unknown): string => JSON.stringify(value);
+/** A 15 KB chat message (under lessons 09–10's 16 KiB limit) that the server relays to everyone, its sender too. */
+const chat15k = (extra: Record<string, string> = {}): string => json({ type: 'chat', ...extra, text: 'x'.repeat(15_000) });
+/** Lesson 11's token for a client name, signed with the lesson's development secret (the server's default). */
+async function bearer(): Promise<Record<string, string>> {
+  const { DEV_SECRET, signToken } = (await import('../solutions/lesson-11-auth/tokens.ts')) as typeof import('../solutions/lesson-11-auth/tokens.ts');
+  return { Authorization: `Bearer ${signToken(DEV_SECRET, { sub: 'abuser', exp: Date.now() + 10 * 60_000 })}` };
+}
+const lesson11Headers = await bearer();
 
 export const ATTACKS: Attack[] = [
   { lesson: 'lesson-01', name: '60 KB echo requests', payload: echo60k, probe: 'still there?' },
@@ -36,6 +54,11 @@ export const ATTACKS: Attack[] = [
   { lesson: 'lesson-07', name: '60 KB echo requests', payload: echo60k, probe: 'still there?' },
   { lesson: 'lesson-08', name: '125-byte pings', payload: 'ping', probe: 'still there?' },
   { lesson: 'lesson-08', name: '60 KB chat messages', payload: echo60k, probe: 'still there?' },
+  // Under each server's message limit (a bigger one is refused with 1009): the joined abuser's own
+  // chat comes back to it, so the relay, not the sender, is what fills up.
+  { lesson: 'lesson-09', name: '15 KB chat messages, joined', payload: chat15k(), probe: json({ type: 'chat', text: 'still there?' }), prelude: (who) => [json({ type: 'join', name: who })], answer: 'still there?' },
+  { lesson: 'lesson-10', name: '15 KB chat messages in a room', payload: chat15k({ room: 'lobby' }), probe: json({ type: 'chat', room: 'lobby', text: 'still there?' }), prelude: (who) => [json({ type: 'hello', name: who }), json({ type: 'join', room: 'lobby' })], answer: 'still there?' },
+  { lesson: 'lesson-11', name: '4 KB messages with a token', payload: 'x'.repeat(4000), probe: 'still there?', headers: () => lesson11Headers, answer: 'still there?' },
 ];
 
 export interface AbuseResult {
@@ -74,19 +97,25 @@ async function startServer(lesson: string): Promise<{ child: ChildProcess; port:
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends the probe and waits (bounded) for any answer. */
-async function probe(url: string, text: string, withinMs: number): Promise<boolean> {
-  const ws = new WebSocket(url);
+/**
+ * Connects as a well-behaved client, sends the attack's prelude and then its probe, and waits
+ * (bounded) for an answer: any message, or one holding `attack.answer` where other clients'
+ * traffic reaches this one too (a chat relays the abuser's messages to everyone).
+ */
+async function probe(url: string, attack: Attack, withinMs: number): Promise<boolean> {
+  const ws = new WebSocket(url, { headers: attack.headers?.() });
   ws.on('error', () => {});
   try {
     const answered = new Promise<boolean>((resolve) => {
-      ws.once('message', () => resolve(true));
+      ws.on('message', (data: Buffer) => {
+        if (attack.answer === undefined || data.toString().includes(attack.answer)) resolve(true);
+      });
       ws.once('close', () => resolve(false));
     });
     await Promise.race([once(ws, 'open'), sleep(withinMs)]);
     if (ws.readyState !== WebSocket.OPEN) return false;
-    // Some servers greet first: any message after our probe counts, the greeting is read first.
-    ws.send(text);
+    for (const message of attack.prelude?.('prober') ?? []) ws.send(message);
+    ws.send(attack.probe);
     return await Promise.race([answered, sleep(withinMs).then(() => false)]);
   } finally {
     ws.terminate();
@@ -102,10 +131,11 @@ export async function runAttack(attack: Attack, seconds: number): Promise<AbuseR
     let rssPeak = rssBefore;
     const sampler = setInterval(() => { try { rssPeak = Math.max(rssPeak, rssOf(child.pid!)); } catch { /* gone */ } }, 20);
 
-    const abuser = new WebSocket(url);
+    const abuser = new WebSocket(url, { headers: attack.headers?.() });
     abuser.on('error', () => {});
     await once(abuser, 'open');
     tcpSocket(abuser).pause(); // never read a byte again
+    for (const message of attack.prelude?.('abuser') ?? []) abuser.send(message);
     const started = performance.now();
     let closed: { at: number; code: number } | undefined;
     abuser.once('close', (code: number) => { closed = { at: performance.now() - started, code }; });
@@ -127,10 +157,12 @@ export async function runAttack(attack: Attack, seconds: number): Promise<AbuseR
         sentBytes += size;
       }
       if (!probing && performance.now() - started > (seconds * 1000) / 2) {
-        probing = probe(url, attack.probe, 5000).then((served) => { othersServed = served; });
+        probing = probe(url, attack, 5000).then((served) => { othersServed = served; });
       }
       await sleep(1);
     }
+    // Cut off before the halfway probe: the others must still be served after it.
+    probing ??= probe(url, attack, 5000).then((served) => { othersServed = served; });
     await probing;
     clearInterval(sampler);
     rssPeak = Math.max(rssPeak, rssOf(child.pid!));

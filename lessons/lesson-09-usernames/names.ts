@@ -31,10 +31,12 @@ const ALLOWED = /^[\p{L}\p{M}\p{N} _.-]+$/u;
 
 /** The form two names share when they are "the same name": compare and store keys, show names. */
 export function nameKey(name: string): string {
-  // TODO 3: return the name upper-cased, then lower-cased. Why both: upper-casing turns ß into SS
-  //         (so Straße and STRASSE meet), and lower-casing after it gives one form for the rest.
+  // TODO 3: return the name upper-cased, then lower-cased, then NFKC-normalised again. Why both
+  //         cases: upper-casing turns ß into SS (so Straße and STRASSE meet), and lower-casing
+  //         after it gives one form for the rest. Why NFKC again: case mapping can leave a form
+  //         that is not normalised (ΐ and Ϊ́ would get two keys).
   void name;
-  todo('names.ts: nameKey(): return name.toUpperCase().toLowerCase()');
+  todo("names.ts: nameKey(): return name.toUpperCase().toLowerCase().normalize('NFKC')");
 }
 
 /** Validates and normalises a name a client sent. */

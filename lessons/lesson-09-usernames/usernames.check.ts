@@ -155,8 +155,8 @@ describe('joining', () => {
     await joinAs(net, server, 'Straße', { online: ['Alice', 'Straße'] });
     await expectMsg(alice, { type: 'joined', name: 'Straße' }, t('the "joined" for Straße', 'Straße 的 "joined"'), JOIN_HINT);
     const other = await net.connect(server.url, { label: t('a client trying taken names', '尝试已占用名字的客户端') });
-    const hint = t('compare keys, not names: nameKey(name) = name.toUpperCase().toLowerCase() of the NFKC form (upper-casing turns ß into SS; toLowerCase() alone keeps Straße and strasse apart), and refuse a join whose key is in names with name_taken.',
-      '比较 key 而不是名字：nameKey(name) = 对 NFKC 之后的名字做 name.toUpperCase().toLowerCase()（转大写会把 ß 变成 SS；只用 toLowerCase() 会把 Straße 和 strasse 当成两个名字），key 已在 names 里的加入请求用 name_taken 拒绝。');
+    const hint = t('compare keys, not names: nameKey(name) = name.toUpperCase().toLowerCase().normalize("NFKC") of the NFKC form (upper-casing turns ß into SS; toLowerCase() alone keeps Straße and strasse apart), and refuse a join whose key is in names with name_taken.',
+      '比较 key 而不是名字：nameKey(name) = 对 NFKC 之后的名字做 name.toUpperCase().toLowerCase().normalize("NFKC")（转大写会把 ß 变成 SS；只用 toLowerCase() 会把 Straße 和 strasse 当成两个名字），key 已在 names 里的加入请求用 name_taken 拒绝。');
     for (const taken of ['alice', 'ALICE', 'Ａｌｉｃｅ', 'ａｌｉｃｅ', ' alice ', 'STRASSE', 'strasse']) {
       join(other, taken);
       await expectError(other, 'name_taken', t(`the reply to a join as ${show(taken)}`, `以 ${show(taken)} 加入得到的回复`), hint);
@@ -167,6 +167,20 @@ describe('joining', () => {
     await expectMsg(other, { type: 'welcome', name: 'Alicia', online: ['Alice', 'Alicia', 'Straße'] }, t('the welcome for Alicia after the refused joins', '被拒绝几次之后，以 Alicia 加入收到的 welcome'), t('a refused join must leave the connection open and take nothing: the client may try another name.', '被拒绝的加入不能关闭连接，也不能占用任何东西：客户端可以换个名字再试。'));
     await expectMsg(alice, { type: 'joined', name: 'Alicia' }, t('the next message to alice: the "joined" for Alicia (nothing for the refused joins)', 'alice 接下来收到的：Alicia 的 "joined"（被拒绝的加入不该有任何通知）'), t('tell the others only after the name is taken: a refused join sends nothing to anyone but the joiner.', '只有名字真的占到了才通知别人：被拒绝的加入只回复加入者本人。'));
     expectEqual([...usernames(server).names.keys()].sort(), ['alice', 'alicia', 'strasse'], t('the keys in server.names', 'server.names 里的 key'), t('names holds one entry per joined member, keyed by nameKey(name).', 'names 里每个已加入的成员一项，以 nameKey(name) 为 key。'));
+  });
+
+  check(t('the key is normalised again after case mapping: ΐ and Ϊ́ are one name', '大小写转换之后 key 要再规范化一次：ΐ 和 Ϊ́ 是同一个名字'), async ({ net }) => {
+    const server = await serve(net);
+    // ΐ is one code point; Ϊ́ is Ϊ plus a combining acute (no precomposed form, so NFKC keeps it).
+    // Upper-cased then lower-cased they become ι + ̈ + ́ and ϊ + ́: the same text, two spellings.
+    const first = '\u0390';
+    const second = '\u03AA\u0301';
+    await joinAs(net, server, first);
+    const other = await net.connect(server.url, { label: t('a client joining as Ϊ́', '以 Ϊ́ 加入的客户端') });
+    join(other, second);
+    await expectError(other, 'name_taken', t(`the reply to a join as Ϊ́ ${show(second)} while ΐ ${show(first)} is online`, `ΐ ${show(first)} 在线时，以 Ϊ́ ${show(second)} 加入得到的回复`),
+      t("case mapping does not keep a string normalised: nameKey(name) = name.toUpperCase().toLowerCase().normalize('NFKC'), so both spellings end as the same key.",
+        "大小写转换不保证结果仍是规范形式：nameKey(name) = name.toUpperCase().toLowerCase().normalize('NFKC')，两种写法最后才会是同一个 key。"));
   });
 
   check(t('two clients joining with the same name at the same moment: exactly one wins', '两个客户端在同一时刻用同一个名字加入：恰好一个成功'), async ({ net }) => {
@@ -647,7 +661,7 @@ describe('the model', () => {
       const model = new Map<string, string>([['watcher', 'watcher']]);
       const live: { client: Endpoint; key: string }[] = [];
       const done: string[] = [];
-      const key = (name: string): string => name.normalize('NFKC').toUpperCase().toLowerCase();
+      const key = (name: string): string => name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
       const sorted = (): string[] => [...model.values()].sort();
       /** The watcher's next message, or a live client's next reply to itself (the notices about others it gets meanwhile are skipped). */
       const nextFor = async (client: Endpoint, what: string, renamedFrom?: string): Promise<Msg> => {

@@ -12,6 +12,8 @@
 //   5. Not a reserved name (compared by key, so ADMIN and Ａｄｍｉｎ are reserved too).
 // The key is the name upper-cased, then lower-cased: Alice, alice and ALICE share it, and so do
 // Straße and STRASSE (upper-casing turns ß into SS), which toLowerCase() alone would keep apart.
+// Then NFKC again: case mapping can leave a form that is not normalised (upper-casing ΐ gives Ι
+// plus two combining marks, Ϊ́ lower-cases to ϊ plus one), and only NFKC makes them one key.
 
 export const MAX_NAME_LENGTH = 32;
 
@@ -28,7 +30,7 @@ const ALLOWED = /^[\p{L}\p{M}\p{N} _.-]+$/u;
 // #region key
 /** The form two names share when they are "the same name": compare and store keys, show names. */
 export function nameKey(name: string): string {
-  return name.toUpperCase().toLowerCase();
+  return name.toUpperCase().toLowerCase().normalize('NFKC');
 }
 // #endregion key
 

@@ -27,7 +27,8 @@ const ALLOWED = /^[\p{L}\p{M}\p{N} _.-]+$/u;
 
 /** The form two names share when they are "the same name": compare and store keys, show names. */
 export function nameKey(name: string): string {
-  return name.toUpperCase().toLowerCase();
+  // Case mapping can leave a form that is not normalised (ΐ and Ϊ́): NFKC again makes them one key.
+  return name.toUpperCase().toLowerCase().normalize('NFKC');
 }
 
 // #region check

@@ -519,7 +519,7 @@ describe('leaving', () => {
     if (state === 'piled up') {
       fail({ expected: t(`the server to stop reading once maxBufferedBytes (${limit}) bytes of pongs wait, so no more than about ${bound} pile up`, `积压 maxBufferedBytes（${limit}）字节的 pong 时服务器就停止读取，最多积压约 ${bound} 字节`), actual: t(`${pingerOnServer.bufferedAmount} bytes of pongs waiting, and it still reads`, `积压了 ${pingerOnServer.bufferedAmount} 字节的 pong，它还在读`), hint: t('ws answers every ping by itself: limitSendBuffer(socket, { highWaterBytes: maxBufferedBytes }) pauses reading from a client whose replies pile up past the server\'s limit.', 'ws 会自动回应每个 ping：limitSendBuffer(socket, { highWaterBytes: maxBufferedBytes }) 会在回复堆积超过服务器上限时暂停读取这个客户端。') });
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('renaming', () => {

@@ -110,4 +110,10 @@ export default [
     edits: [{ file: 'client.ts', find: '    const reply = nextMessage(ws);\n', replace: '    const reply = nextMessage(ws);\n    setTimeout(() => ws.terminate(), 60_000);\n' }],
     mustFail: ['run from the command line'],
   },
+  {
+    name: 'server-starts-when-imported',
+    mistake: 'drops the isMain guard on the last line, so anything that imports server.ts (a test, another program) starts a server on port 8765 and never ends',
+    edits: [{ file: 'server.ts', find: "if (isMain(import.meta.url)) await runServerProgram('Echo server', createServer);", replace: "await runServerProgram('Echo server', createServer);" }],
+    mustFail: ['run from the command line: the server, then the client'],
+  },
 ] satisfies WrongSolution[];
